@@ -1,0 +1,81 @@
+// `bulwark server`: runs the control plane with kube-apiserver's flag names and secure defaults.
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { DEFAULT_DATA_DIR } from './defaults.js';
+import { DEFAULT_OPTIONS, type ServerOptions, type TLSVersionName } from '../server/options.js';
+import { startServer } from '../server/control-plane.js';
+import { parseDuration } from '../pki/index.js';
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+}
+
+function positiveInt(flag: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} must be a non-negative integer, got "${v}"`);
+    return n;
+  };
+}
+
+function port(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`--secure-port must be a port number from 1 to 65535, got "${v}"`);
+  return n;
+}
+
+export function registerServerCommand(program: Command): void {
+  const d = DEFAULT_OPTIONS;
+  program
+    .command('server')
+    .description('Run the Bulwark control plane (embedded SQLite store, TLS 1.3, client-certificate authentication).')
+    .option('--data-dir <dir>', 'directory for the store, the cluster CA, certificates and the admin kubeconfig (created 0700)', DEFAULT_DATA_DIR)
+    .option('--bind-address <ip>', 'address to listen on', d.bindAddress)
+    .option('--secure-port <port>', 'HTTPS port', port, d.securePort)
+    .option('--tls-cert-file <file>', 'serving certificate (PEM) to use instead of the generated one; needs --tls-private-key-file')
+    .option('--tls-private-key-file <file>', 'private key (PEM) for --tls-cert-file')
+    .option('--client-ca-file <file>', 'extra CA bundle (PEM) trusted for client certificates, besides the cluster CA')
+    .addOption(new Option('--tls-min-version <version>', 'minimum TLS version').choices(['VersionTLS12', 'VersionTLS13']).default(d.tlsMinVersion))
+    .option('--tls-san <name>', 'extra subject alternative name (DNS name or IP) for the generated serving certificate; repeatable or comma-separated', collect, [])
+    .option('--max-requests-inflight <n>', 'maximum non-mutating requests in flight before 429', positiveInt('--max-requests-inflight'), d.maxRequestsInFlight)
+    .option('--max-mutating-requests-inflight <n>', 'maximum mutating requests in flight before 429', positiveInt('--max-mutating-requests-inflight'), d.maxMutatingRequestsInFlight)
+    .option('--etcd-compaction-interval <duration>', 'interval between compactions of old revisions, e.g. 5m (0 disables)', '5m')
+    .option('--min-request-timeout <seconds>', 'minimum lifetime of a watch that gives no timeoutSeconds', positiveInt('--min-request-timeout'), d.minRequestTimeoutSeconds)
+    .option('--watch-bookmark-interval <duration>', 'interval between BOOKMARK events for watchers that allow them', '1m')
+    .action(async (o: Record<string, unknown>) => {
+      const opts: ServerOptions = {
+        dataDir: String(o['dataDir']),
+        bindAddress: String(o['bindAddress']),
+        securePort: o['securePort'] as number,
+        tlsCertFile: o['tlsCertFile'] as string | undefined,
+        tlsPrivateKeyFile: o['tlsPrivateKeyFile'] as string | undefined,
+        clientCaFile: o['clientCaFile'] as string | undefined,
+        tlsMinVersion: o['tlsMinVersion'] as TLSVersionName,
+        tlsSans: o['tlsSan'] as string[],
+        maxRequestsInFlight: o['maxRequestsInflight'] as number,
+        maxMutatingRequestsInFlight: o['maxMutatingRequestsInflight'] as number,
+        compactionIntervalMs: o['etcdCompactionInterval'] === '0' ? 0 : parseDuration(String(o['etcdCompactionInterval'])),
+        minRequestTimeoutSeconds: o['minRequestTimeout'] as number,
+        watchBookmarkIntervalMs: parseDuration(String(o['watchBookmarkInterval'])),
+      };
+      const running = await startServer(opts);
+      const kubeconfig = path.relative(process.cwd(), running.pki.adminKubeconfigPath) || running.pki.adminKubeconfigPath;
+      process.stdout.write(
+        [
+          `Bulwark is serving on ${running.url}`,
+          `Admin kubeconfig: ${running.pki.adminKubeconfigPath}`,
+          `Try: kubectl --kubeconfig ${kubeconfig} get namespaces`,
+          '',
+        ].join('\n'),
+      );
+      const shutdown = (signal: string) => {
+        process.stderr.write(`received ${signal}, shutting down\n`);
+        running.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+      process.once('SIGINT', () => shutdown('SIGINT'));
+    });
+}

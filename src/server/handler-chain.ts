@@ -1,0 +1,59 @@
+// The one request path. Every API request passes these stages in this order; no handler does its
+// own authentication, authorization or admission (admission runs inside the registry's writes).
+//
+//   recovery → request info → metrics → authentication → max-in-flight → authorization → router
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { randomUUID } from 'node:crypto';
+import { compose, type Filter, type Handler, type RequestContext } from '../endpoints/context.js';
+import { parseRequestInfo } from '../endpoints/request-info.js';
+import { recoveryFilter } from '../endpoints/filters/recovery.js';
+import { metricsFilter } from '../endpoints/filters/metrics.js';
+import { authenticationFilter } from '../endpoints/filters/authentication.js';
+import { authorizationFilter } from '../endpoints/filters/authorization.js';
+import { maxInFlightFilter, type InFlightLimits } from '../endpoints/filters/max-in-flight.js';
+import type { Authenticator } from '../authn/types.js';
+import type { Authorizer } from '../authz/types.js';
+import type { ServerMetrics } from './metrics.js';
+
+export interface ChainParts {
+  authenticators: Authenticator[];
+  authorizer: Authorizer;
+  limits: InFlightLimits;
+  metrics: ServerMetrics;
+  router: Handler;
+  log: (msg: string, err: unknown) => void;
+}
+
+export function buildHandlerChain(parts: ChainParts): (req: IncomingMessage, res: ServerResponse) => void {
+  const filters: Filter[] = [
+    recoveryFilter(parts.log),
+    metricsFilter(parts.metrics),
+    authenticationFilter(parts.authenticators),
+    maxInFlightFilter(parts.limits, parts.metrics),
+    authorizationFilter(parts.authorizer),
+  ];
+  const handler = compose(filters, parts.router);
+  return (req, res) => {
+    const url = new URL(req.url ?? '/', 'https://bulwark.invalid');
+    const ctx: RequestContext = {
+      req,
+      res,
+      url,
+      info: parseRequestInfo(req.method ?? 'GET', req.url ?? '/'),
+      auditID: randomUUID(),
+      startedAt: process.hrtime.bigint(),
+      warnings: [],
+      longRunning: false,
+      socket: req.socket as TLSSocket,
+    };
+    res.setHeader('Audit-Id', ctx.auditID);
+    handler(ctx).catch((err: unknown) => {
+      parts.log('unhandled error in the handler chain', err);
+      if (!res.headersSent) {
+        res.writeHead(500);
+        res.end();
+      } else res.destroy();
+    });
+  };
+}

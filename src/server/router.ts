@@ -1,0 +1,91 @@
+// Routes an authenticated, authorized request to its handler: discovery, OpenAPI, health, metrics,
+// version, or the generic resource handler.
+import type { Handler, RequestContext } from '../endpoints/context.js';
+import { StatusError } from '../api/status.js';
+import { writeJSON } from '../endpoints/responses.js';
+import type { Discovery } from '../endpoints/handlers/discovery.js';
+import { serveHealth, type HealthCheck } from '../endpoints/handlers/health.js';
+import { versionInfo } from '../endpoints/handlers/version.js';
+import { openapiV2, openapiV3Document, openapiV3Index } from '../endpoints/handlers/openapi.js';
+import type { ServerMetrics } from './metrics.js';
+
+export interface RouterParts {
+  discovery: Discovery;
+  resources: Handler;
+  metrics: ServerMetrics;
+  livez: HealthCheck[];
+  readyz: HealthCheck[];
+  serverAddress: string;
+}
+
+const notFoundError = () => new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+
+function onlyGet(ctx: RequestContext): void {
+  const m = ctx.req.method;
+  if (m !== 'GET' && m !== 'HEAD') throw new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource (${m} ${ctx.url.pathname})`);
+}
+
+export function buildRouter(parts: RouterParts): Handler {
+  return async (ctx) => {
+    const info = ctx.info;
+    if (info.isResourceRequest) return parts.resources(ctx);
+    const path = info.path.replace(/\/+$/, '') || '/';
+    const segs = path.split('/').filter(Boolean);
+    if (segs[0] === 'api' || segs[0] === 'apis') onlyGet(ctx);
+    if (path === '/api') return writeJSON(ctx, 200, parts.discovery.apiVersions(parts.serverAddress));
+    if (path === '/apis') return writeJSON(ctx, 200, parts.discovery.apiGroupList());
+    if (segs[0] === 'api' && segs.length === 2) {
+      const list = parts.discovery.resourceList('', segs[1]!);
+      if (!list) throw notFoundError();
+      return writeJSON(ctx, 200, list);
+    }
+    if (segs[0] === 'apis' && segs.length === 2) {
+      const group = parts.discovery.apiGroup(segs[1]!);
+      if (!group) throw notFoundError();
+      return writeJSON(ctx, 200, group);
+    }
+    if (segs[0] === 'apis' && segs.length === 3) {
+      const list = parts.discovery.resourceList(segs[1]!, segs[2]!);
+      if (!list) throw notFoundError();
+      return writeJSON(ctx, 200, list);
+    }
+    if (path === '/version') {
+      onlyGet(ctx);
+      return writeJSON(ctx, 200, versionInfo());
+    }
+    if (segs[0] === 'livez' || segs[0] === 'healthz') return serveHealth(ctx, segs[0], parts.livez);
+    if (segs[0] === 'readyz') return serveHealth(ctx, 'readyz', parts.readyz);
+    if (path === '/metrics') {
+      onlyGet(ctx);
+      const text = await parts.metrics.registry.metrics();
+      ctx.statusCode = 200;
+      ctx.res.writeHead(200, { 'Content-Type': parts.metrics.registry.contentType });
+      ctx.res.end(text);
+      return;
+    }
+    if (path === '/openapi/v2') {
+      onlyGet(ctx);
+      const accept = String(ctx.req.headers['accept'] ?? '');
+      if (accept && !accept.includes('json') && !accept.includes('*/*')) {
+        throw new StatusError(406, 'NotAcceptable', 'only application/json is served for /openapi/v2');
+      }
+      return writeJSON(ctx, 200, openapiV2());
+    }
+    if (path === '/openapi/v3') {
+      onlyGet(ctx);
+      return writeJSON(ctx, 200, openapiV3Index());
+    }
+    if (segs[0] === 'openapi' && segs[1] === 'v3' && segs.length > 2) {
+      onlyGet(ctx);
+      const doc = openapiV3Document(segs.slice(2).join('/'));
+      if (!doc) throw notFoundError();
+      return writeJSON(ctx, 200, doc);
+    }
+    if (path === '/') {
+      onlyGet(ctx);
+      const paths = ['/api', '/api/v1', '/apis', '/healthz', '/livez', '/metrics', '/openapi/v2', '/openapi/v3', '/readyz', '/version'];
+      return writeJSON(ctx, 200, { paths });
+    }
+    throw notFoundError();
+  };
+}

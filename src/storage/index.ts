@@ -1,0 +1,5 @@
+// Public face of the storage layer: the Store contract and its embedded SQLite implementation.
+
+export * from './store.js';
+export { openSqliteStore, SqliteStore } from './sqlite/sqlite-store.js';
+export type { SqliteStoreOptions } from './sqlite/sqlite-store.js';
