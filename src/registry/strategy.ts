@@ -142,7 +142,7 @@ export function strategyFor(r: ResourceInfo): Strategy {
             onlyStatusFrom(obj, old);
             const approvals = oldConditions.filter((c) => CSR_APPROVAL_TYPES.has(String(c['type'])));
             const others = newConditions.filter((c) => !CSR_APPROVAL_TYPES.has(String(c['type'])));
-            const status = { ...newStatus, conditions: [...approvals, ...others] };
+            const status: KObject = { ...newStatus, conditions: [...approvals, ...others] };
             if (status['certificate'] && !approvals.some((c) => c['type'] === 'Approved')) {
               throw forbidden(`certificatesigningrequests.certificates.k8s.io "${metaOf(old).name}" is forbidden: a certificate may only be issued for an approved request`);
             }

@@ -22,6 +22,7 @@ import { Discovery } from '../endpoints/handlers/discovery.js';
 import { resourceHandler } from '../endpoints/handlers/resource.js';
 import type { UserInfo } from '../endpoints/context.js';
 import { NamespaceController } from '../controllers/namespace-controller.js';
+import { GarbageCollector } from '../controllers/garbage-collector.js';
 import { buildHandlerChain } from './handler-chain.js';
 import { buildRouter } from './router.js';
 import { ServerMetrics } from './metrics.js';
@@ -108,6 +109,8 @@ export async function startServer(opts: ServerOptions, logger?: Logger): Promise
     (msg, err) => log.warn({ err }, msg),
   );
   await namespaceController.start();
+  const garbageCollector = new GarbageCollector(live.all(), SYSTEM_USER, (msg, err) => log.warn({ err }, msg));
+  await garbageCollector.start();
 
   const storageCheck = { name: 'etcd', check: async () => void (await store.get('/registry/health')) };
   const router = buildRouter({
@@ -175,6 +178,7 @@ export async function startServer(opts: ServerOptions, logger?: Logger): Promise
     close() {
       closing ??= (async () => {
         namespaceController.stop();
+        garbageCollector.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();

@@ -6,7 +6,7 @@ import { writeJSON } from '../endpoints/responses.js';
 import type { Discovery } from '../endpoints/handlers/discovery.js';
 import { serveHealth, type HealthCheck } from '../endpoints/handlers/health.js';
 import { versionInfo } from '../endpoints/handlers/version.js';
-import { openapiV2, openapiV3Document, openapiV3Index } from '../endpoints/handlers/openapi.js';
+import { openapiV2, openapiV2Hash, openapiV2Protobuf, openapiV3Document, openapiV3Index } from '../endpoints/handlers/openapi.js';
 import type { ServerMetrics } from './metrics.js';
 
 export interface RouterParts {
@@ -63,11 +63,16 @@ export function buildRouter(parts: RouterParts): Handler {
       ctx.res.end(text);
       return;
     }
-    if (path === '/openapi/v2') {
+    if (path === '/openapi/v2' || path === '/swagger-2.0.0.pb-v1') {
       onlyGet(ctx);
+      // kubectl 1.27/1.28 ask for the protobuf form (gnostic's OpenAPI v2 message) for validation and explain
       const accept = String(ctx.req.headers['accept'] ?? '');
-      if (accept && !accept.includes('json') && !accept.includes('*/*')) {
-        throw new StatusError(406, 'NotAcceptable', 'only application/json is served for /openapi/v2');
+      if (accept.includes('protobuf') || path === '/swagger-2.0.0.pb-v1') {
+        const body = Buffer.from(openapiV2Protobuf());
+        ctx.statusCode = 200;
+        ctx.res.writeHead(200, { 'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', 'Content-Length': body.length, ETag: `"${openapiV2Hash()}"` });
+        ctx.res.end(body);
+        return;
       }
       return writeJSON(ctx, 200, openapiV2());
     }

@@ -1,0 +1,183 @@
+// Benchmarks for the foundation (npm run bench): start time, durable creates through the whole
+// HTTPS path against the raw store, GET throughput and latency, LIST of 10,000 objects, memory
+// with 10,000 objects and 100 watches, and watch fan-out latency. Prints a Markdown report.
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { startBulwark, type BulwarkProcess } from '../test/e2e/harness.js';
+import { measureStoreCreates } from './store.js';
+
+interface Creds {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+async function creds(kubeconfig: string): Promise<Creds> {
+  const text = await readFile(kubeconfig, 'utf8');
+  const pick = (f: string) => Buffer.from(new RegExp(`${f}:\\s*(\\S+)`).exec(text)![1]!, 'base64').toString();
+  return { ca: pick('certificate-authority-data'), cert: pick('client-certificate-data'), key: pick('client-key-data') };
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+function call(agent: https.Agent, url: string, method: string, body?: string, contentType = 'application/json'): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { method, agent, headers: body ? { 'Content-Type': contentType, Accept: 'application/json' } : { Accept: 'application/json' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function load(concurrency: number, count: number, op: (i: number) => Promise<void>): Promise<{ opsPerSec: number; p50: number; p99: number }> {
+  let next = 0;
+  const lat: number[] = [];
+  const start = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        const t = process.hrtime.bigint();
+        await op(i);
+        lat.push(Number(process.hrtime.bigint() - t) / 1e6);
+      }
+    }),
+  );
+  const secs = Number(process.hrtime.bigint() - start) / 1e9;
+  lat.sort((a, b) => a - b);
+  return { opsPerSec: count / secs, p50: percentile(lat, 50), p99: percentile(lat, 99) };
+}
+
+function rssMB(pid: number): number {
+  const status = execFileSync('cat', [`/proc/${pid}/status`]).toString();
+  const m = /VmRSS:\s+(\d+) kB/.exec(status);
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+async function timeToReady(dataDir: string): Promise<number> {
+  const t = process.hrtime.bigint();
+  const b = await startBulwark({ dataDir, keepData: true });
+  const ms = Number(process.hrtime.bigint() - t) / 1e6;
+  await b.stop();
+  return ms;
+}
+
+async function main(): Promise<void> {
+  const rows: string[] = [];
+  const add = (what: string, result: string, target: string) => rows.push(`| ${what} | ${result} | ${target} |`);
+  const work = await mkdtemp(path.join(os.tmpdir(), 'bulwark-bench-'));
+
+  // raw store, same machine, same run
+  const raw = await measureStoreCreates(path.join(work, 'raw'), { concurrency: 32, count: 5000, valueBytes: 500 });
+  add('raw store durable creates (32 writers, 500 B)', `${raw.opsPerSec.toFixed(0)}/s, p99 ${raw.p99Ms.toFixed(1)} ms`, 'reference');
+
+  const dataDir = path.join(work, 'server');
+  let b: BulwarkProcess = await startBulwark({ dataDir, keepData: true });
+  await b.stop();
+  const readyRuns: number[] = [];
+  for (let i = 0; i < 3; i++) readyRuns.push(await timeToReady(dataDir));
+  readyRuns.sort((x, y) => x - y);
+  add('start to /readyz on an existing data dir (process spawn included, median of 3)', `${readyRuns[1]!.toFixed(0)} ms`, '< 1000 ms');
+
+  b = await startBulwark({ dataDir, keepData: true });
+  const c = await creds(b.kubeconfig);
+  const agent = new https.Agent({ keepAlive: true, maxSockets: 32, ca: c.ca, cert: c.cert, key: c.key });
+  const base = `${b.url}/api/v1/namespaces/default/configmaps`;
+  const value = 'x'.repeat(400);
+
+  const creates = await load(32, 10_000, async (i) => {
+    const r = await call(agent, base, 'POST', JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `bench-${i}` }, data: { value } }));
+    if (r.status !== 201) throw new Error(`create ${i}: ${r.status} ${r.text}`);
+  });
+  add(
+    'durable creates through HTTPS (32 clients, 10,000 configmaps)',
+    `${creates.opsPerSec.toFixed(0)}/s (${((creates.opsPerSec / raw.opsPerSec) * 100).toFixed(1)}% of raw store), p99 ${creates.p99.toFixed(1)} ms`,
+    '≥ 1,500/s',
+  );
+
+  const gets = await load(32, 30_000, async (i) => {
+    const r = await call(agent, `${base}/bench-${i % 10_000}`, 'GET');
+    if (r.status !== 200) throw new Error(`get: ${r.status}`);
+  });
+  add('single-object GET (32 clients)', `${gets.opsPerSec.toFixed(0)}/s, p50 ${gets.p50.toFixed(1)} ms, p99 ${gets.p99.toFixed(1)} ms`, '≥ 5,000/s, p99 < 20 ms');
+
+  const listTimes: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t = process.hrtime.bigint();
+    const r = await call(agent, base, 'GET');
+    listTimes.push(Number(process.hrtime.bigint() - t) / 1e6);
+    const n = (JSON.parse(r.text) as { items: unknown[] }).items.length;
+    if (n !== 10_000) throw new Error(`list returned ${n} items`);
+  }
+  listTimes.sort((x, y) => x - y);
+  add('LIST of 10,000 configmaps (median of 5)', `${listTimes[2]!.toFixed(0)} ms`, '< 300 ms');
+
+  // 100 watchers, then one change: time until each watcher sees it
+  const watchAgent = new https.Agent({ keepAlive: true, maxSockets: 200, ca: c.ca, cert: c.cert, key: c.key });
+  const rv = (JSON.parse((await call(agent, `${base}?limit=1`, 'GET')).text) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+  const arrivals: number[] = [];
+  let changeAt = 0n;
+  const watches: Array<{ destroy(): void }> = [];
+  let ready = 0;
+  await new Promise<void>((resolve, reject) => {
+    for (let i = 0; i < 100; i++) {
+      const req = https.request(`${base}?watch=true&resourceVersion=${rv}`, { agent: watchAgent }, (res) => {
+        ready++;
+        if (ready === 100) resolve();
+        res.on('data', () => {
+          if (changeAt) arrivals.push(Number(process.hrtime.bigint() - changeAt) / 1e6);
+        });
+      });
+      req.on('error', reject);
+      req.end();
+      watches.push(req);
+    }
+  });
+  const rssWithWatches = rssMB(b.proc.pid!);
+  add('server RSS with 10,000 configmaps and 100 open watches', `${rssWithWatches.toFixed(0)} MB`, '< 250 MB');
+  const fanout: number[] = [];
+  for (let round = 0; round < 20; round++) {
+    arrivals.length = 0;
+    changeAt = process.hrtime.bigint();
+    const r = await call(agent, `${base}/bench-${round}`, 'PATCH', JSON.stringify({ data: { value: `changed-${round}` } }), 'application/merge-patch+json');
+    if (r.status !== 200) throw new Error(`patch: ${r.status} ${r.text}`);
+    const deadline = Date.now() + 5000;
+    while (arrivals.length < 100 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 1));
+    fanout.push(...arrivals);
+  }
+  fanout.sort((x, y) => x - y);
+  add('one change reaching 100 watchers (20 changes)', `p50 ${percentile(fanout, 50).toFixed(1)} ms, p99 ${percentile(fanout, 99).toFixed(1)} ms`, 'p99 < 50 ms');
+  for (const w of watches) w.destroy();
+  watchAgent.destroy();
+  agent.destroy();
+  await b.cleanup();
+  await rm(work, { recursive: true, force: true });
+
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  process.stdout.write(
+    [
+      `Machine: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`,
+      `Command: npm run bench (${new Date().toISOString()})`,
+      '',
+      '| benchmark | result | target |',
+      '|---|---|---|',
+      ...rows,
+      '',
+    ].join('\n'),
+  );
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
