@@ -6,24 +6,30 @@ import { badRequest, tooLarge, unsupportedMediaType } from '../api/status.js';
 
 export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
 
-export async function readBody(req: IncomingMessage, limit = MAX_REQUEST_BODY_BYTES): Promise<Buffer> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) {
-    req.resume();
-    throw tooLarge(`Request entity too large: limit is ${limit}`);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > limit) {
-      req.resume();
-      throw tooLarge(`Request entity too large: limit is ${limit}`);
+/** Past the limit a body is read and discarded up to this much, so that the client sees the 413. */
+const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
+
+export function readBody(req: IncomingMessage, limit = MAX_REQUEST_BODY_BYTES): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const refuse = () => tooLarge(`Request entity too large: limit is ${limit}`);
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > DRAIN_LIMIT_BYTES) {
+      req.socket.destroy();
+      reject(refuse());
+      return;
     }
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > DRAIN_LIMIT_BYTES) {
+        req.socket.destroy();
+        reject(refuse());
+      } else if (size <= limit) chunks.push(chunk);
+    });
+    req.on('end', () => (size > limit ? reject(refuse()) : resolve(Buffer.concat(chunks))));
+    req.on('error', reject);
+  });
 }
 
 export function mediaType(req: IncomingMessage): string {

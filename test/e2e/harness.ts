@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const BULWARK_BIN = path.join(REPO_ROOT, 'bin', 'bulwark.js');
 export const KUBECTL_DIR = '/usr/lib/google-cloud-sdk/bin';
-export const KUBECTL = path.join(KUBECTL_DIR, 'kubectl.1.33');
+export const KUBECTL = process.env['BULWARK_TEST_KUBECTL'] ?? path.join(KUBECTL_DIR, 'kubectl.1.33');
 export const KUBECTL_127 = path.join(KUBECTL_DIR, 'kubectl.1.27');
 
 export async function freePort(): Promise<number> {

@@ -139,7 +139,7 @@ describe('kubectl against bulwark server', () => {
   });
 
   test('get -w sees ADDED, MODIFIED and DELETED made by another kubectl', async () => {
-    const watcher = spawn(KUBECTL, ['--kubeconfig', b.kubeconfig, '-n', 'demo', 'get', 'cm', '-w', '--output-watch-events', '-o', 'name'], {
+    const watcher = spawn(KUBECTL, ['--kubeconfig', b.kubeconfig, '-n', 'demo', 'get', 'cm', '-w', '--output-watch-events'], {
       env: { ...process.env, HOME: os.tmpdir() },
     });
     let seen = '';
@@ -152,13 +152,13 @@ describe('kubectl against bulwark server', () => {
       }
     };
     try {
-      await waitFor(/ADDED\s+configmap\/settings/);
+      await waitFor(/ADDED\s+settings\s/);
       await ok(['-n', 'demo', 'create', 'cm', 'watched', '--from-literal=x=1']);
-      await waitFor(/ADDED\s+configmap\/watched/);
+      await waitFor(/ADDED\s+watched\s/);
       await ok(['-n', 'demo', 'label', 'cm', 'watched', 'seen=yes']);
-      await waitFor(/MODIFIED\s+configmap\/watched/);
+      await waitFor(/MODIFIED\s+watched\s/);
       await ok(['-n', 'demo', 'delete', 'cm', 'watched']);
-      await waitFor(/DELETED\s+configmap\/watched/);
+      await waitFor(/DELETED\s+watched\s/);
     } finally {
       watcher.kill();
     }
