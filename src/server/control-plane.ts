@@ -18,6 +18,7 @@ import { NamespaceLifecycle, IMMORTAL_NAMESPACES } from '../admission/plugins/na
 import { X509Authenticator } from '../authn/x509.js';
 import { SuperuserAuthorizer } from '../authz/superuser.js';
 import { UnionAuthorizer } from '../authz/union.js';
+import { DiscoveryAuthorizer } from '../authz/discovery.js';
 import { Discovery } from '../endpoints/handlers/discovery.js';
 import { resourceHandler } from '../endpoints/handlers/resource.js';
 import type { UserInfo } from '../endpoints/context.js';
@@ -123,7 +124,7 @@ export async function startServer(opts: ServerOptions, logger?: Logger): Promise
   });
   const handler = buildHandlerChain({
     authenticators: [new X509Authenticator()],
-    authorizer: new UnionAuthorizer([new SuperuserAuthorizer()]),
+    authorizer: new UnionAuthorizer([new SuperuserAuthorizer(), new DiscoveryAuthorizer()]),
     limits: { maxRequestsInFlight: opts.maxRequestsInFlight, maxMutatingRequestsInFlight: opts.maxMutatingRequestsInFlight },
     metrics,
     router,
