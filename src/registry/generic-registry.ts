@@ -29,6 +29,7 @@ import { strategicMergePatch } from './strategic-merge-patch.js';
 import { strategyFor, type Strategy } from './strategy.js';
 import { type KObject, deepClone, isPlainObject, jsonEqual, metaOf, nowTimestamp } from './object.js';
 import { mergePatch } from './merge-patch.js';
+import { ServiceIPAllocator } from './service-ip-allocator.js';
 
 export interface WriteOptions {
   user: UserInfo;
@@ -105,6 +106,7 @@ function specChanged(a: KObject, b: KObject): boolean {
 export class GenericRegistry {
   readonly strategy: Strategy;
   readonly qualified: string;
+  private readonly ipAllocator?: ServiceIPAllocator;
 
   constructor(
     readonly info: ResourceInfo,
@@ -113,6 +115,7 @@ export class GenericRegistry {
   ) {
     this.strategy = strategyFor(info);
     this.qualified = info.group ? `${info.resource}.${info.group}` : info.resource;
+    if (info.group === '' && info.resource === 'services') this.ipAllocator = new ServiceIPAllocator(store);
   }
 
   get apiVersion(): string {
@@ -395,15 +398,16 @@ export class GenericRegistry {
     await this.admission.admit(a);
     this.validate(obj);
     await this.admission.validate(a);
-    if (opts.dryRun) {
-      if (await this.store.get(this.key(namespace, meta.name))) throw alreadyExists(this.info.group, this.info.resource, meta.name);
-      return obj;
-    }
+    // a dry run, or an allocation that would have to be undone, checks for a duplicate first
+    if ((opts.dryRun || this.ipAllocator) && (await this.store.get(this.key(namespace, meta.name)))) throw alreadyExists(this.info.group, this.info.resource, meta.name);
+    const release = await this.ipAllocator?.allocate(obj, !!opts.dryRun);
+    if (opts.dryRun) return obj;
     try {
       const kv = await this.store.create(this.key(namespace, meta.name), this.encode(obj));
       meta.resourceVersion = String(kv.modRevision);
       return obj;
     } catch (err) {
+      await release?.();
       this.storeError(err, meta.name);
     }
   }
@@ -467,6 +471,7 @@ export class GenericRegistry {
       } catch (err) {
         this.storeError(err, name);
       }
+      await this.ipAllocator?.release(obj);
       return { object: obj, created: false };
     }
     finalMeta.resourceVersion = String(kv.modRevision);
@@ -553,6 +558,7 @@ export class GenericRegistry {
     } catch (err) {
       this.storeError(err, name);
     }
+    await this.ipAllocator?.release(obj);
     return { object: obj, deleted: true };
   }
 

@@ -13,6 +13,7 @@ import { ensureClusterPki, ensurePrivateDir, type ClusterPki } from '../pki/inde
 import { openSqliteStore } from '../storage/index.js';
 import type { Store } from '../storage/store.js';
 import { GenericRegistry } from '../registry/generic-registry.js';
+import { KUBERNETES_SERVICE_IP } from '../registry/service-ip-allocator.js';
 import { AdmissionChain } from '../admission/chain.js';
 import { NamespaceLifecycle, IMMORTAL_NAMESPACES } from '../admission/plugins/namespace-lifecycle/index.js';
 import { X509Authenticator } from '../authn/x509.js';
@@ -62,14 +63,24 @@ export class Registries {
   }
 }
 
-async function ensureSystemNamespaces(namespaces: GenericRegistry): Promise<void> {
-  for (const name of IMMORTAL_NAMESPACES) {
-    try {
-      await namespaces.create('', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, { user: SYSTEM_USER, warnings: [] });
-    } catch (err) {
-      if (!(err instanceof StatusError && err.code === 409)) throw err;
-    }
+async function createIfMissing(reg: GenericRegistry, namespace: string, obj: Record<string, unknown>): Promise<void> {
+  try {
+    await reg.create(namespace, obj, { user: SYSTEM_USER, warnings: [] });
+  } catch (err) {
+    if (!(err instanceof StatusError && err.code === 409)) throw err;
   }
+}
+
+/** The system namespaces and the `kubernetes` Service that every cluster has. */
+async function ensureSystemObjects(registries: Registries, securePort: number): Promise<void> {
+  const namespaces = registries.registry('', 'v1', 'namespaces')!;
+  for (const name of IMMORTAL_NAMESPACES) await createIfMissing(namespaces, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  await createIfMissing(registries.registry('', 'v1', 'services')!, 'default', {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },
+    spec: { clusterIP: KUBERNETES_SERVICE_IP, ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: securePort }], sessionAffinity: 'None', type: 'ClusterIP' },
+  });
 }
 
 export async function startServer(opts: ServerOptions, logger?: Logger): Promise<RunningServer> {
@@ -97,26 +108,25 @@ export async function startServer(opts: ServerOptions, logger?: Logger): Promise
   // NamespaceLifecycle reads namespaces through the registry it guards; the lookup binds late
   let namespaces: GenericRegistry | undefined;
   const admission = new AdmissionChain([new NamespaceLifecycle({ getNamespace: (name) => namespaces!.tryGet('', name) })]);
-  const live = new Registries(store, admission);
-  namespaces = live.registry('', 'v1', 'namespaces')!;
-  const liveNamespaces = namespaces;
-  await ensureSystemNamespaces(liveNamespaces);
+  const registries = new Registries(store, admission);
+  namespaces = registries.registry('', 'v1', 'namespaces')!;
+  await ensureSystemObjects(registries, opts.securePort);
 
   const metrics = new ServerMetrics();
   const namespaceController = new NamespaceController(
-    liveNamespaces,
-    live.all().filter((r) => r.info.namespaced),
+    namespaces,
+    registries.all().filter((r) => r.info.namespaced),
     SYSTEM_USER,
     (msg, err) => log.warn({ err }, msg),
   );
   await namespaceController.start();
-  const garbageCollector = new GarbageCollector(live.all(), SYSTEM_USER, (msg, err) => log.warn({ err }, msg));
+  const garbageCollector = new GarbageCollector(registries.all(), SYSTEM_USER, (msg, err) => log.warn({ err }, msg));
   await garbageCollector.start();
 
   const storageCheck = { name: 'etcd', check: async () => void (await store.get('/registry/health')) };
   const router = buildRouter({
     discovery: new Discovery(),
-    resources: resourceHandler(live, { bookmarkIntervalMs: opts.watchBookmarkIntervalMs, minRequestTimeoutSeconds: opts.minRequestTimeoutSeconds }),
+    resources: resourceHandler(registries, { bookmarkIntervalMs: opts.watchBookmarkIntervalMs, minRequestTimeoutSeconds: opts.minRequestTimeoutSeconds }),
     metrics,
     livez: [{ name: 'ping', check: async () => undefined }, storageCheck],
     readyz: [{ name: 'ping', check: async () => undefined }, storageCheck, { name: 'informer-sync', check: async () => undefined }],

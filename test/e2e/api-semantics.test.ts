@@ -198,6 +198,28 @@ describe('API semantics', () => {
     assert.equal(ignored.status.replicas, 3);
   });
 
+  test('services get unique cluster IPs from 10.96.0.0/12; a taken IP is refused and freed on delete', async () => {
+    const svc = (name: string, clusterIP?: string) => ({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name },
+      spec: { ...(clusterIP ? { clusterIP } : {}), ports: [{ port: 80 }], selector: { app: name } },
+    });
+    const a = (await b.request('POST', '/api/v1/namespaces/sem/services', svc('a'))).json();
+    const c = (await b.request('POST', '/api/v1/namespaces/sem/services', svc('c'))).json();
+    assert.match(a.spec.clusterIP, /^10\.(9[6-9]|10[0-9]|11[01])\./);
+    assert.notEqual(a.spec.clusterIP, c.spec.clusterIP);
+    assert.deepEqual(a.spec.clusterIPs, [a.spec.clusterIP]);
+    const kubernetes = (await b.request('GET', '/api/v1/namespaces/default/services/kubernetes')).json();
+    assert.equal(kubernetes.spec.clusterIP, '10.96.0.1');
+    const taken = await b.request('POST', '/api/v1/namespaces/sem/services', svc('d', a.spec.clusterIP));
+    assert.equal(taken.status, 422);
+    assert.match(taken.json().message, /provided IP is already allocated/);
+    assert.equal((await b.request('DELETE', '/api/v1/namespaces/sem/services/a')).status, 200);
+    const reused = await b.request('POST', '/api/v1/namespaces/sem/services', svc('d', a.spec.clusterIP));
+    assert.equal(reused.status, 201, reused.text);
+  });
+
   test('dry run stores nothing', async () => {
     const r = await b.request('POST', '/api/v1/namespaces/sem/configmaps?dryRun=All', cm('dry'));
     assert.equal(r.status, 201);
