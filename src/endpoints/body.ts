@@ -3,6 +3,7 @@
 import type { IncomingMessage } from 'node:http';
 import { parseDocument } from 'yaml';
 import { badRequest, tooLarge, unsupportedMediaType } from '../api/status.js';
+import { decodeKubernetesProtobuf, KUBERNETES_PROTOBUF } from '../api/protobuf/decode.js';
 
 export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
 
@@ -46,10 +47,11 @@ export function decodeObject(body: Buffer, contentType: string): Record<string, 
     const doc = parseDocument(body.toString('utf8'), { uniqueKeys: true, prettyErrors: false });
     if (doc.errors.length) throw badRequest(`error converting YAML to JSON: ${doc.errors[0]!.message}`);
     value = doc.toJS({ maxAliasCount: 100 });
-  } else if (contentType === 'application/vnd.kubernetes.protobuf') {
-    throw unsupportedMediaType('the body of the request was in an unknown format - accepted media types include: application/json, application/yaml');
+  } else if (contentType === KUBERNETES_PROTOBUF) {
+    // kubectl 1.32+ sends built-in types as Kubernetes protobuf
+    value = decodeKubernetesProtobuf(body).object;
   } else {
-    throw unsupportedMediaType(`the body of the request was in an unknown format (${contentType}) - accepted media types include: application/json, application/yaml`);
+    throw unsupportedMediaType(`the body of the request was in an unknown format (${contentType}) - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw badRequest(`the request body must be a JSON object, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`);

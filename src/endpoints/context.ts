@@ -19,6 +19,8 @@ export interface RequestContext {
   auditID: string;
   startedAt: bigint;
   user?: UserInfo;
+  /** When the caller impersonates someone: the authenticated caller (user is then the impersonated one). */
+  impersonator?: UserInfo;
   /** Warnings to return as `Warning: 299 - "…"` headers. */
   warnings: string[];
   /** Long-running requests (watch) are exempt from in-flight limits and latency metrics. */

@@ -134,6 +134,7 @@ export async function startServer(opts: ServerOptions, logger?: Logger): Promise
   });
   const handler = buildHandlerChain({
     authenticators: [new X509Authenticator()],
+    anonymousAuth: false,
     authorizer: new UnionAuthorizer([new SuperuserAuthorizer(), new DiscoveryAuthorizer()]),
     limits: { maxRequestsInFlight: opts.maxRequestsInFlight, maxMutatingRequestsInFlight: opts.maxMutatingRequestsInFlight },
     metrics,

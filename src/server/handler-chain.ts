@@ -13,11 +13,14 @@ import { authenticationFilter } from '../endpoints/filters/authentication.js';
 import { authorizationFilter } from '../endpoints/filters/authorization.js';
 import { maxInFlightFilter, type InFlightLimits } from '../endpoints/filters/max-in-flight.js';
 import type { Authenticator } from '../authn/types.js';
+import type { AuthFailureLimiter } from '../authn/failure-limiter.js';
 import type { Authorizer } from '../authz/types.js';
 import type { ServerMetrics } from './metrics.js';
 
 export interface ChainParts {
   authenticators: Authenticator[];
+  anonymousAuth: boolean;
+  limiter?: AuthFailureLimiter;
   authorizer: Authorizer;
   limits: InFlightLimits;
   metrics: ServerMetrics;
@@ -29,7 +32,7 @@ export function buildHandlerChain(parts: ChainParts): (req: IncomingMessage, res
   const filters: Filter[] = [
     recoveryFilter(parts.log),
     metricsFilter(parts.metrics),
-    authenticationFilter(parts.authenticators),
+    authenticationFilter({ authenticators: parts.authenticators, anonymousAuth: parts.anonymousAuth, limiter: parts.limiter }),
     maxInFlightFilter(parts.limits, parts.metrics),
     authorizationFilter(parts.authorizer),
   ];

@@ -1,6 +1,6 @@
 // Decodes Kubernetes protobuf request bodies (Content-Type application/vnd.kubernetes.protobuf, which kubectl
 // 1.32+ sends for built-in kinds) into the JSON object the same request would have carried as JSON.
-import { badRequest, unsupportedMediaType, StatusError } from '../status.js';
+import { badRequest, unsupportedMediaType } from '../status.js';
 import { KINDS, MESSAGES, SHARED_KINDS, type FieldSpec } from './messages.js';
 
 export const KUBERNETES_PROTOBUF = 'application/vnd.kubernetes.protobuf';
@@ -14,8 +14,8 @@ const FIXED64 = 1;
 const LEN = 2;
 const FIXED32 = 5;
 
-// Far deeper than any served kind (a pod's deepest path is about 12 messages), low enough to stop a body that
-// nests a message inside itself from exhausting the stack.
+// Far deeper than any served kind (a pod's deepest path is about 12 messages); a guard so that a recursive
+// message, should the table ever gain one, cannot be used to exhaust the stack.
 const MAX_DEPTH = 64;
 
 export interface DecodedObject {
@@ -25,7 +25,10 @@ export interface DecodedObject {
 }
 
 /** A field as read off the wire: its wire type and either the varint or the bytes it carried. */
-type WireValue = { wire: typeof VARINT; value: bigint } | { wire: typeof LEN | typeof FIXED64 | typeof FIXED32; bytes: Buffer };
+type WireValue = { wire: typeof VARINT; value: Varint } | { wire: typeof LEN | typeof FIXED64 | typeof FIXED32; bytes: Buffer };
+
+/** A varint: a number while it fits 49 bits exactly (nearly always), a bigint beyond (negative or huge values). */
+type Varint = number | bigint;
 
 class Malformed extends Error {}
 
@@ -73,10 +76,9 @@ function isGroupVersion(apiVersion: string): boolean {
   return /^([a-z0-9.-]+\/)?v[0-9]+((alpha|beta)[0-9]+)?$/.test(apiVersion);
 }
 
-function malformed(err: unknown, what: string): StatusError {
-  if (err instanceof StatusError) return err;
-  if (err instanceof Malformed) return badRequest(`unable to decode the Kubernetes protobuf body: ${what}: ${err.message}`);
-  throw err;
+/** Malformed bytes become a 400 for the client; anything else is our bug and stays an internal error. */
+function malformed(err: unknown, what: string): unknown {
+  return err instanceof Malformed ? badRequest(`unable to decode the Kubernetes protobuf body: ${what}: ${err.message}`) : err;
 }
 
 function splitRef(ref: string, ownerPkg: string): [string, string] {
@@ -141,16 +143,18 @@ function renderMap(kind: string, entries: WireValue[], pkg: string, path: string
     const keyWire = fields.get(1);
     const key = keyWire ? (renderScalar('string', expectLen(keyWire[keyWire.length - 1], path), path) as string) : '';
     const valueWire = fields.get(2);
-    out[key] = valueWire
+    const value = valueWire
       ? renderValue(valueKind, valueWire[valueWire.length - 1], pkg, `${path}[${JSON.stringify(key)}]`, depth)
       : zeroValue(valueKind, pkg, path, depth);
+    // Keys come from the client: define them as own properties, as JSON.parse does, so "__proto__" stays data.
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
 
 /** What a map entry without a value decodes to: the value type's zero, as Go leaves it. */
 function zeroValue(kind: string, pkg: string, path: string, depth: number): unknown {
-  if (isScalar(kind)) return renderScalar(kind, kind === 'string' || kind === 'bytes' ? Buffer.alloc(0) : 0n, path);
+  if (isScalar(kind)) return renderScalar(kind, kind === 'string' || kind === 'bytes' ? Buffer.alloc(0) : 0, path);
   return renderValue(kind, { wire: LEN, bytes: Buffer.alloc(0) }, pkg, path, depth);
 }
 
@@ -172,7 +176,7 @@ function renderValue(kind: string, v: WireValue, pkg: string, path: string, dept
     }
     case 'IntOrString': {
       const f = readFields(bytes, path);
-      return lastVarint(f, 1, path) === 1n ? lastString(f, 3) ?? '' : Number(BigInt.asIntN(32, lastVarint(f, 2, path) ?? 0n));
+      return lastVarint(f, 1, path) === 1 ? lastString(f, 3) ?? '' : asInt32(lastVarint(f, 2, path) ?? 0);
     }
     case 'RawJSON': {
       const raw = lastBytes(readFields(bytes, path), 1);
@@ -216,14 +220,15 @@ function scalarWire(kind: string): number {
   }
 }
 
-function renderScalar(kind: string, raw: bigint | Buffer, path: string): unknown {
-  if (typeof raw === 'bigint') {
+function renderScalar(kind: string, raw: Varint | Buffer, path: string): unknown {
+  if (!Buffer.isBuffer(raw)) {
     switch (kind) {
-      case 'bool': return raw !== 0n;
-      case 'int32': return Number(BigInt.asIntN(32, raw));
-      case 'uint32': return Number(BigInt.asUintN(32, raw));
-      case 'int64': return Number(BigInt.asIntN(64, raw));
-      case 'uint64': return Number(BigInt.asUintN(64, raw));
+      case 'bool': return raw !== 0 && raw !== 0n;
+      case 'int32': return asInt32(raw);
+      case 'uint32': return typeof raw === 'number' && raw < 2 ** 32 ? raw : Number(BigInt.asUintN(32, BigInt(raw)));
+      // Beyond 2^53 precision is lost, exactly as JSON.parse loses it for the same number in a JSON body.
+      case 'int64': return typeof raw === 'number' ? raw : Number(BigInt.asIntN(64, raw));
+      case 'uint64': return Number(raw);
     }
   } else {
     switch (kind) {
@@ -237,8 +242,8 @@ function renderScalar(kind: string, raw: bigint | Buffer, path: string): unknown
 }
 
 /** The elements of a packed repeated numeric field. */
-function unpack(bytes: Buffer, kind: string, path: string): (bigint | Buffer)[] {
-  const out: (bigint | Buffer)[] = [];
+function unpack(bytes: Buffer, kind: string, path: string): (Varint | Buffer)[] {
+  const out: (Varint | Buffer)[] = [];
   const wire = scalarWire(kind);
   const width = wire === FIXED64 ? 8 : wire === FIXED32 ? 4 : 0;
   let pos = 0;
@@ -263,8 +268,9 @@ function unpack(bytes: Buffer, kind: string, path: string): (bigint | Buffer)[] 
 function renderTime(bytes: Buffer, path: string, micro: boolean): string | null {
   if (bytes.length === 0) return null;
   const f = readFields(bytes, path);
-  const seconds = BigInt.asIntN(64, lastVarint(f, 1, path) ?? 0n);
-  const nanos = Number(BigInt.asIntN(32, lastVarint(f, 2, path) ?? 0n));
+  const rawSeconds = lastVarint(f, 1, path) ?? 0;
+  const seconds = typeof rawSeconds === 'number' ? rawSeconds : Number(BigInt.asIntN(64, rawSeconds));
+  const nanos = asInt32(lastVarint(f, 2, path) ?? 0);
   // time.Unix folds nanoseconds outside [0, 1e9) into the seconds; the remainder is the fraction.
   const ms = (Number(seconds) + Math.floor(nanos / 1e9)) * 1000;
   const fraction = ((nanos % 1e9) + 1e9) % 1e9;
@@ -289,7 +295,11 @@ function lastString(fields: Map<number, WireValue[]>, no: number): string | unde
   return lastBytes(fields, no)?.toString('utf8');
 }
 
-function lastVarint(fields: Map<number, WireValue[]>, no: number, path: string): bigint | undefined {
+function asInt32(v: Varint): number {
+  return typeof v === 'number' && v < 2 ** 31 ? v : Number(BigInt.asIntN(32, BigInt(v)));
+}
+
+function lastVarint(fields: Map<number, WireValue[]>, no: number, path: string): Varint | undefined {
   const values = fields.get(no);
   if (!values) return undefined;
   const v = values[values.length - 1];
@@ -305,9 +315,9 @@ function readFields(bytes: Buffer, path = ''): Map<number, WireValue[]> {
   while (pos < bytes.length) {
     const [key, afterKey] = readVarint(bytes, pos, where);
     pos = afterKey;
-    const no = Number(key >> 3n);
-    const wire = Number(key & 7n);
-    if (no === 0 || key >> 3n > 0x1fffffffn) throw new Malformed(`${where}: invalid field number ${key >> 3n}`);
+    if (typeof key !== 'number' || key < 8 || key >= 2 ** 32) throw new Malformed(`${where}: invalid field number ${BigInt(key) >> 3n}`);
+    const no = Math.floor(key / 8);
+    const wire = key % 8;
     let value: WireValue;
     if (wire === VARINT) {
       const [v, next] = readVarint(bytes, pos, where);
@@ -315,9 +325,9 @@ function readFields(bytes: Buffer, path = ''): Map<number, WireValue[]> {
       pos = next;
     } else if (wire === LEN) {
       const [len, next] = readVarint(bytes, pos, where);
-      if (len > BigInt(bytes.length - next)) throw new Malformed(`${where}: field ${no} claims ${len} bytes but only ${bytes.length - next} remain`);
-      value = { wire: LEN, bytes: bytes.subarray(next, next + Number(len)) };
-      pos = next + Number(len);
+      if (typeof len !== 'number' || len > bytes.length - next) throw new Malformed(`${where}: field ${no} claims ${len} bytes but only ${bytes.length - next} remain`);
+      value = { wire: LEN, bytes: bytes.subarray(next, next + len) };
+      pos = next + len;
     } else if (wire === FIXED64 || wire === FIXED32) {
       const width = wire === FIXED64 ? 8 : 4;
       if (pos + width > bytes.length) throw new Malformed(`${where}: field ${no} is truncated`);
@@ -333,7 +343,7 @@ function readFields(bytes: Buffer, path = ''): Map<number, WireValue[]> {
   return fields;
 }
 
-function readVarint(bytes: Buffer, start: number, where: string): [bigint, number] {
+function readVarint(bytes: Buffer, start: number, where: string): [Varint, number] {
   // Up to 7 bytes (49 bits) fit a double exactly; only longer varints (negative or huge numbers) need BigInt.
   let pos = start;
   let small = 0;
@@ -341,7 +351,7 @@ function readVarint(bytes: Buffer, start: number, where: string): [bigint, numbe
     if (pos >= bytes.length) throw new Malformed(`${where}: truncated varint`);
     const b = bytes[pos++];
     small += (b & 0x7f) * 2 ** shift;
-    if (b < 0x80) return [BigInt(small), pos];
+    if (b < 0x80) return [small, pos];
   }
   let big = BigInt(small);
   for (let shift = 49n; shift < 70n; shift += 7n) {
