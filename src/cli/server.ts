@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { DEFAULT_DATA_DIR } from './defaults.js';
-import { DEFAULT_OPTIONS, type ServerOptions, type TLSVersionName } from '../server/options.js';
+import { DEFAULT_OPTIONS, parseAuthorizationModes, type ServerOptions, type TLSVersionName } from '../server/options.js';
 import { startServer } from '../server/control-plane.js';
 import { parseDuration } from '../pki/index.js';
 
@@ -15,6 +15,14 @@ function positiveInt(flag: string) {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} must be a non-negative integer, got "${v}"`);
     return n;
+  };
+}
+
+function bool(flag: string) {
+  return (v: string): boolean => {
+    if (v === 'true') return true;
+    if (v === 'false') return false;
+    throw new Error(`${flag} takes true or false, got "${v}"`);
   };
 }
 
@@ -42,6 +50,14 @@ export function registerServerCommand(program: Command): void {
     .option('--etcd-compaction-interval <duration>', 'interval between compactions of old revisions, e.g. 5m (0 disables)', '5m')
     .option('--min-request-timeout <seconds>', 'minimum lifetime of a watch that gives no timeoutSeconds', positiveInt('--min-request-timeout'), d.minRequestTimeoutSeconds)
     .option('--watch-bookmark-interval <duration>', 'interval between BOOKMARK events for watchers that allow them', '1m')
+    .option('--anonymous-auth [bool]', 'treat requests without credentials as system:anonymous (RBAC decides)', bool('--anonymous-auth'), d.anonymousAuth)
+    .option('--token-auth-file <file>', 'static bearer tokens, CSV: token,user,uid,"group1,group2" (mode 0600)')
+    .option('--enable-bootstrap-token-auth [bool]', 'bootstrap token authentication (kube-system/bootstrap-token-* Secrets)', bool('--enable-bootstrap-token-auth'), d.enableBootstrapTokenAuth)
+    .option('--service-account-signing-key-file <file>', 'private key (PEM, RSA or EC P-256) that signs service-account tokens; default <data-dir>/sa.key, generated 0600')
+    .option('--service-account-key-file <file>', 'extra public or private key (PEM) accepted when verifying service-account tokens; repeatable', collect, [])
+    .option('--service-account-issuer <url>', 'the iss claim of issued service-account tokens', d.serviceAccountIssuer)
+    .option('--api-audiences <list>', 'audiences the API accepts in service-account tokens (comma-separated); default the issuer', collect, [])
+    .option('--authorization-mode <modes>', 'authorizers in order: RBAC (default) or AlwaysAllow (insecure: every authenticated request is allowed)', 'RBAC')
     .action(async (o: Record<string, unknown>) => {
       const opts: ServerOptions = {
         dataDir: String(o['dataDir']),
@@ -57,6 +73,14 @@ export function registerServerCommand(program: Command): void {
         compactionIntervalMs: o['etcdCompactionInterval'] === '0' ? 0 : parseDuration(String(o['etcdCompactionInterval'])),
         minRequestTimeoutSeconds: o['minRequestTimeout'] as number,
         watchBookmarkIntervalMs: parseDuration(String(o['watchBookmarkInterval'])),
+        anonymousAuth: o['anonymousAuth'] === true,
+        tokenAuthFile: o['tokenAuthFile'] as string | undefined,
+        enableBootstrapTokenAuth: o['enableBootstrapTokenAuth'] === true,
+        serviceAccountSigningKeyFile: o['serviceAccountSigningKeyFile'] as string | undefined,
+        serviceAccountKeyFiles: o['serviceAccountKeyFile'] as string[],
+        serviceAccountIssuer: String(o['serviceAccountIssuer']),
+        apiAudiences: o['apiAudiences'] as string[],
+        authorizationModes: parseAuthorizationModes(String(o['authorizationMode'])),
       };
       const running = await startServer(opts);
       const kubeconfig = path.relative(process.cwd(), running.pki.adminKubeconfigPath) || running.pki.adminKubeconfigPath;

@@ -13,18 +13,26 @@ import { ensureClusterPki, ensurePrivateDir, type ClusterPki } from '../pki/inde
 import { openSqliteStore } from '../storage/index.js';
 import type { Store } from '../storage/store.js';
 import { GenericRegistry } from '../registry/generic-registry.js';
-import { KUBERNETES_SERVICE_IP } from '../registry/service-ip-allocator.js';
 import { AdmissionChain } from '../admission/chain.js';
-import { NamespaceLifecycle, IMMORTAL_NAMESPACES } from '../admission/plugins/namespace-lifecycle/index.js';
-import { X509Authenticator } from '../authn/x509.js';
-import { SuperuserAuthorizer } from '../authz/superuser.js';
-import { UnionAuthorizer } from '../authz/union.js';
-import { DiscoveryAuthorizer } from '../authz/discovery.js';
+import { NamespaceLifecycle } from '../admission/plugins/namespace-lifecycle/index.js';
+import { RBACEscalationGuard } from '../admission/plugins/rbac-escalation/index.js';
+import type { ObjectLookup } from '../authn/lookup.js';
+import { AuthFailureLimiter } from '../authn/failure-limiter.js';
+import { JWKS_PATH, OPENID_CONFIGURATION_PATH, openidConfiguration } from '../authn/oidc-discovery.js';
 import { Discovery } from '../endpoints/handlers/discovery.js';
 import { resourceHandler } from '../endpoints/handlers/resource.js';
+import { VirtualResources } from '../endpoints/handlers/virtual.js';
+import { reviewResources } from '../endpoints/handlers/reviews.js';
+import { tokenRequestAction } from '../endpoints/handlers/token-request.js';
 import type { UserInfo } from '../endpoints/context.js';
 import { NamespaceController } from '../controllers/namespace-controller.js';
 import { GarbageCollector } from '../controllers/garbage-collector.js';
+import { ServiceAccountController } from '../controllers/serviceaccount-controller.js';
+import { BootstrapTokenCleaner } from '../controllers/bootstrap-token-cleaner.js';
+import { RBACControllers, reconcileBootstrapPolicy } from '../controllers/rbac-controllers.js';
+import { buildAuthentication } from './authentication.js';
+import { buildAuthorization } from './authorization.js';
+import { ensureSystemObjects } from './system-objects.js';
 import { buildHandlerChain } from './handler-chain.js';
 import { buildRouter } from './router.js';
 import { ServerMetrics } from './metrics.js';
@@ -63,26 +71,6 @@ export class Registries {
   }
 }
 
-async function createIfMissing(reg: GenericRegistry, namespace: string, obj: Record<string, unknown>): Promise<void> {
-  try {
-    await reg.create(namespace, obj, { user: SYSTEM_USER, warnings: [] });
-  } catch (err) {
-    if (!(err instanceof StatusError && err.code === 409)) throw err;
-  }
-}
-
-/** The system namespaces and the `kubernetes` Service that every cluster has. */
-async function ensureSystemObjects(registries: Registries, securePort: number): Promise<void> {
-  const namespaces = registries.registry('', 'v1', 'namespaces')!;
-  for (const name of IMMORTAL_NAMESPACES) await createIfMissing(namespaces, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-  await createIfMissing(registries.registry('', 'v1', 'services')!, 'default', {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },
-    spec: { clusterIP: KUBERNETES_SERVICE_IP, ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: securePort }], sessionAffinity: 'None', type: 'ClusterIP' },
-  });
-}
-
 export async function startServer(opts: ServerOptions, logger?: Logger): Promise<RunningServer> {
   const log = logger ?? pino({ level: process.env['BULWARK_LOG_LEVEL'] ?? 'info' }, pino.destination(2));
   const minVersion = tlsMinVersion(opts.tlsMinVersion);
@@ -105,37 +93,66 @@ export async function startServer(opts: ServerOptions, logger?: Logger): Promise
   if (opts.clientCaFile) clientCAs.push(await readFile(opts.clientCaFile, 'utf8'));
 
   const store = await openSqliteStore(path.join(dataDir, STORE_FILE), { compactionIntervalMs: opts.compactionIntervalMs });
+  const authz = buildAuthorization(opts.authorizationModes);
+  if (opts.authorizationModes.includes('AlwaysAllow')) {
+    log.warn('INSECURE: --authorization-mode includes AlwaysAllow: every authenticated request is allowed, RBAC is not enforced');
+  }
+  if (opts.anonymousAuth) log.warn('--anonymous-auth=true: requests without credentials run as system:anonymous; RBAC decides what they may do');
   // NamespaceLifecycle reads namespaces through the registry it guards; the lookup binds late
   let namespaces: GenericRegistry | undefined;
-  const admission = new AdmissionChain([new NamespaceLifecycle({ getNamespace: (name) => namespaces!.tryGet('', name) })]);
+  const admission = new AdmissionChain([
+    new NamespaceLifecycle({ getNamespace: (name) => namespaces!.tryGet('', name) }),
+    new RBACEscalationGuard(authz.escalationGuard),
+  ]);
   const registries = new Registries(store, admission);
   namespaces = registries.registry('', 'v1', 'namespaces')!;
-  await ensureSystemObjects(registries, opts.securePort);
+  const lookup: ObjectLookup = {
+    get: async (group, resource, namespace, name) => registries.registry(group, 'v1', resource)?.tryGet(namespace, name),
+  };
+  const warn = (msg: string, err?: unknown) => log.warn({ err }, msg);
+  const rbacRegistries = {
+    roles: registries.registry('rbac.authorization.k8s.io', 'v1', 'roles')!,
+    roleBindings: registries.registry('rbac.authorization.k8s.io', 'v1', 'rolebindings')!,
+    clusterRoles: registries.registry('rbac.authorization.k8s.io', 'v1', 'clusterroles')!,
+    clusterRoleBindings: registries.registry('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings')!,
+  };
+  await ensureSystemObjects(registries, opts.securePort, SYSTEM_USER);
+  await reconcileBootstrapPolicy(rbacRegistries, SYSTEM_USER);
+  const controllers = [
+    new RBACControllers(rbacRegistries, authz.rbacCache, SYSTEM_USER, warn),
+    new NamespaceController(namespaces, registries.all().filter((r) => r.info.namespaced), SYSTEM_USER, warn),
+    new GarbageCollector(registries.all(), SYSTEM_USER, warn),
+    new ServiceAccountController(namespaces, registries.registry('', 'v1', 'serviceaccounts')!, SYSTEM_USER, warn),
+    new BootstrapTokenCleaner(registries.registry('', 'v1', 'secrets')!, SYSTEM_USER, warn),
+  ];
+  for (const c of controllers) await c.start();
+
+  const authn = await buildAuthentication(opts, dataDir, lookup, (m) => log.debug(m));
+  const virtual = new VirtualResources().addAction(tokenRequestAction(authn.issuer, lookup));
+  for (const r of reviewResources(authz.authorizer, authn.tokenReviewer, authz.rbac)) virtual.addResource(r);
+  const resources = resourceHandler(registries, { bookmarkIntervalMs: opts.watchBookmarkIntervalMs, minRequestTimeoutSeconds: opts.minRequestTimeoutSeconds });
 
   const metrics = new ServerMetrics();
-  const namespaceController = new NamespaceController(
-    namespaces,
-    registries.all().filter((r) => r.info.namespaced),
-    SYSTEM_USER,
-    (msg, err) => log.warn({ err }, msg),
-  );
-  await namespaceController.start();
-  const garbageCollector = new GarbageCollector(registries.all(), SYSTEM_USER, (msg, err) => log.warn({ err }, msg));
-  await garbageCollector.start();
-
   const storageCheck = { name: 'etcd', check: async () => void (await store.get('/registry/health')) };
   const router = buildRouter({
-    discovery: new Discovery(),
-    resources: resourceHandler(registries, { bookmarkIntervalMs: opts.watchBookmarkIntervalMs, minRequestTimeoutSeconds: opts.minRequestTimeoutSeconds }),
+    discovery: new Discovery(virtual.discoveryEntries()),
+    resources: async (ctx) => {
+      if (!(await virtual.serve(ctx))) await resources(ctx);
+    },
     metrics,
     livez: [{ name: 'ping', check: async () => undefined }, storageCheck],
     readyz: [{ name: 'ping', check: async () => undefined }, storageCheck, { name: 'informer-sync', check: async () => undefined }],
     serverAddress: `${hostForUrl}:${opts.securePort}`,
+    oidc: {
+      [OPENID_CONFIGURATION_PATH]: () => openidConfiguration(authn.issuer.issuer, `${serverUrl}${JWKS_PATH}`, authn.issuer.signingAlgorithms()),
+      [JWKS_PATH]: () => authn.issuer.jwks(),
+    },
   });
   const handler = buildHandlerChain({
-    authenticators: [new X509Authenticator()],
-    anonymousAuth: false,
-    authorizer: new UnionAuthorizer([new SuperuserAuthorizer(), new DiscoveryAuthorizer()]),
+    authenticators: authn.authenticators,
+    anonymousAuth: opts.anonymousAuth,
+    limiter: new AuthFailureLimiter(),
+    authorizer: authz.authorizer,
     limits: { maxRequestsInFlight: opts.maxRequestsInFlight, maxMutatingRequestsInFlight: opts.maxMutatingRequestsInFlight },
     metrics,
     router,
@@ -189,8 +206,7 @@ export async function startServer(opts: ServerOptions, logger?: Logger): Promise
     store,
     close() {
       closing ??= (async () => {
-        namespaceController.stop();
-        garbageCollector.stop();
+        for (const c of controllers) c.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();

@@ -1,7 +1,7 @@
 // The one request path. Every API request passes these stages in this order; no handler does its
 // own authentication, authorization or admission (admission runs inside the registry's writes).
 //
-//   recovery → request info → metrics → authentication → max-in-flight → authorization → router
+//   recovery → request info → metrics → authentication → impersonation → max-in-flight → authorization → router
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { randomUUID } from 'node:crypto';
@@ -11,6 +11,7 @@ import { recoveryFilter } from '../endpoints/filters/recovery.js';
 import { metricsFilter } from '../endpoints/filters/metrics.js';
 import { authenticationFilter } from '../endpoints/filters/authentication.js';
 import { authorizationFilter } from '../endpoints/filters/authorization.js';
+import { impersonationFilter } from '../endpoints/filters/impersonation.js';
 import { maxInFlightFilter, type InFlightLimits } from '../endpoints/filters/max-in-flight.js';
 import type { Authenticator } from '../authn/types.js';
 import type { AuthFailureLimiter } from '../authn/failure-limiter.js';
@@ -33,6 +34,7 @@ export function buildHandlerChain(parts: ChainParts): (req: IncomingMessage, res
     recoveryFilter(parts.log),
     metricsFilter(parts.metrics),
     authenticationFilter({ authenticators: parts.authenticators, anonymousAuth: parts.anonymousAuth, limiter: parts.limiter }),
+    impersonationFilter(parts.authorizer),
     maxInFlightFilter(parts.limits, parts.metrics),
     authorizationFilter(parts.authorizer),
   ];

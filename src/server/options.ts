@@ -17,6 +17,28 @@ export interface ServerOptions {
   compactionIntervalMs: number;
   minRequestTimeoutSeconds: number;
   watchBookmarkIntervalMs: number;
+  /** Requests without credentials become system:anonymous (RBAC decides) instead of 401. */
+  anonymousAuth: boolean;
+  tokenAuthFile?: string;
+  enableBootstrapTokenAuth: boolean;
+  /** Defaults to <data-dir>/sa.key, generated on first start. */
+  serviceAccountSigningKeyFile?: string;
+  serviceAccountKeyFiles: string[];
+  serviceAccountIssuer: string;
+  /** Defaults to [serviceAccountIssuer]. */
+  apiAudiences: string[];
+  authorizationModes: AuthorizationMode[];
+}
+
+export type AuthorizationMode = 'RBAC' | 'AlwaysAllow';
+
+export function parseAuthorizationModes(value: string): AuthorizationMode[] {
+  const modes = value.split(',').map((m) => m.trim()).filter(Boolean);
+  if (modes.length === 0) throw new Error('--authorization-mode needs at least one mode (RBAC or AlwaysAllow)');
+  for (const m of modes) {
+    if (m !== 'RBAC' && m !== 'AlwaysAllow') throw new Error(`--authorization-mode: unknown mode "${m}" (supported: RBAC, AlwaysAllow)`);
+  }
+  return modes as AuthorizationMode[];
 }
 
 export const DEFAULT_OPTIONS: Omit<ServerOptions, 'dataDir'> = {
@@ -29,6 +51,12 @@ export const DEFAULT_OPTIONS: Omit<ServerOptions, 'dataDir'> = {
   compactionIntervalMs: 5 * 60 * 1000,
   minRequestTimeoutSeconds: 1800,
   watchBookmarkIntervalMs: 60 * 1000,
+  anonymousAuth: false,
+  enableBootstrapTokenAuth: true,
+  serviceAccountKeyFiles: [],
+  serviceAccountIssuer: 'https://kubernetes.default.svc.cluster.local',
+  apiAudiences: [],
+  authorizationModes: ['RBAC'],
 };
 
 export function tlsMinVersion(name: string): 'TLSv1.2' | 'TLSv1.3' {

@@ -16,6 +16,8 @@ export interface RouterParts {
   livez: HealthCheck[];
   readyz: HealthCheck[];
   serverAddress: string;
+  /** Service-account issuer discovery documents by path (/.well-known/openid-configuration, /openid/v1/jwks). */
+  oidc: Record<string, () => unknown>;
 }
 
 const notFoundError = () => new StatusError(404, 'NotFound', 'the server could not find the requested resource');
@@ -85,6 +87,11 @@ export function buildRouter(parts: RouterParts): Handler {
       const doc = openapiV3Document(segs.slice(2).join('/'));
       if (!doc) throw notFoundError();
       return writeJSON(ctx, 200, doc);
+    }
+    const oidc = parts.oidc[path];
+    if (oidc) {
+      onlyGet(ctx);
+      return writeJSON(ctx, 200, oidc(), path.endsWith('jwks') ? 'application/jwk-set+json' : 'application/json');
     }
     if (path === '/') {
       onlyGet(ctx);
