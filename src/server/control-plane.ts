@@ -16,7 +16,7 @@ import { GenericRegistry } from '../registry/generic-registry.js';
 import { AdmissionChain } from '../admission/chain.js';
 import { NamespaceLifecycle } from '../admission/plugins/namespace-lifecycle/index.js';
 import { RBACEscalationGuard } from '../admission/plugins/rbac-escalation/index.js';
-import type { ObjectLookup } from '../authn/lookup.js';
+import { CachedObjectLookup } from './object-lookup.js';
 import { AuthFailureLimiter } from '../authn/failure-limiter.js';
 import { JWKS_PATH, OPENID_CONFIGURATION_PATH, openidConfiguration } from '../authn/oidc-discovery.js';
 import { Discovery } from '../endpoints/handlers/discovery.js';
@@ -106,10 +106,8 @@ export async function startServer(opts: ServerOptions, logger?: Logger): Promise
   ]);
   const registries = new Registries(store, admission);
   namespaces = registries.registry('', 'v1', 'namespaces')!;
-  const lookup: ObjectLookup = {
-    get: async (group, resource, namespace, name) => registries.registry(group, 'v1', resource)?.tryGet(namespace, name),
-  };
   const warn = (msg: string, err?: unknown) => log.warn({ err }, msg);
+  const lookup = new CachedObjectLookup(registries, registries.registry('', 'v1', 'serviceaccounts')!, warn);
   const rbacRegistries = {
     roles: registries.registry('rbac.authorization.k8s.io', 'v1', 'roles')!,
     roleBindings: registries.registry('rbac.authorization.k8s.io', 'v1', 'rolebindings')!,
@@ -119,6 +117,7 @@ export async function startServer(opts: ServerOptions, logger?: Logger): Promise
   await ensureSystemObjects(registries, opts.securePort, SYSTEM_USER);
   await reconcileBootstrapPolicy(rbacRegistries, SYSTEM_USER);
   const controllers = [
+    lookup,
     new RBACControllers(rbacRegistries, authz.rbacCache, SYSTEM_USER, warn),
     new NamespaceController(namespaces, registries.all().filter((r) => r.info.namespaced), SYSTEM_USER, warn),
     new GarbageCollector(registries.all(), SYSTEM_USER, warn),

@@ -99,18 +99,21 @@ export function reviewResources(authorizer: Authorizer, tokens: TokenReviewer, r
         return respond({ ...body, spec: { ...spec, token: undefined } }, 'TokenReview', AUTHN, status);
       },
     },
-    {
-      group: AUTHN,
-      version: 'v1',
-      resource: 'selfsubjectreviews',
-      kind: 'SelfSubjectReview',
-      namespaced: false,
-      async create(ctx, _ns, body) {
-        const metadata = isPlainObject(body['metadata']) ? { ...body['metadata'] } : {};
-        metadata['creationTimestamp'] = null;
-        return { kind: 'SelfSubjectReview', apiVersion: `${AUTHN}/v1`, metadata, status: { userInfo: userJSON(ctx.user!) } };
-      },
-    },
+    // kubectl 1.27 asks for the beta and alpha versions of SelfSubjectReview (GA in 1.28)
+    ...['v1', 'v1beta1', 'v1alpha1'].map(
+      (version): VirtualResource => ({
+        group: AUTHN,
+        version,
+        resource: 'selfsubjectreviews',
+        kind: 'SelfSubjectReview',
+        namespaced: false,
+        async create(ctx, _ns, body) {
+          const metadata = isPlainObject(body['metadata']) ? { ...body['metadata'] } : {};
+          metadata['creationTimestamp'] = null;
+          return { kind: 'SelfSubjectReview', apiVersion: `${AUTHN}/${version}`, metadata, status: { userInfo: userJSON(ctx.user!) } };
+        },
+      }),
+    ),
     {
       group: AUTHZ,
       version: 'v1',
