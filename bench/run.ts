@@ -5,24 +5,12 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { startBulwark, type BulwarkProcess } from '../test/e2e/harness.js';
+import { readCreds, startBulwark, type BulwarkProcess } from '../test/e2e/harness.js';
 import { measureStoreCreates } from './store.js';
 import { measureRbac } from './rbac.js';
 import { measureTokenVerification } from './token.js';
-
-interface Creds {
-  ca: string;
-  cert: string;
-  key: string;
-}
-
-async function creds(kubeconfig: string): Promise<Creds> {
-  const text = await readFile(kubeconfig, 'utf8');
-  const pick = (f: string) => Buffer.from(new RegExp(`${f}:\\s*(\\S+)`).exec(text)![1]!, 'base64').toString();
-  return { ca: pick('certificate-authority-data'), cert: pick('client-certificate-data'), key: pick('client-key-data') };
-}
 
 function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return 0;
@@ -100,7 +88,7 @@ async function main(): Promise<void> {
   const tokenFile = path.join(work, 'tokens.csv');
   await writeFile(tokenFile, `${mastersToken},bench-admin,bench-admin-uid,"system:masters"\n`, { mode: 0o600 });
   b = await startBulwark({ dataDir, keepData: true, args: ['--token-auth-file', tokenFile] });
-  const c = await creds(b.kubeconfig);
+  const c = await readCreds(b.kubeconfig);
   const agent = new https.Agent({ keepAlive: true, maxSockets: 32, ca: c.ca, cert: c.cert, key: c.key });
   const base = `${b.url}/api/v1/namespaces/default/configmaps`;
   const value = 'x'.repeat(400);

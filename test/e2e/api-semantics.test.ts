@@ -3,10 +3,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import https from 'node:https';
-import { chmod, readFile } from 'node:fs/promises';
+import { chmod } from 'node:fs/promises';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { startBulwark, BULWARK_BIN, REPO_ROOT, type BulwarkProcess } from './harness.js';
+import { startBulwark, readCreds, BULWARK_BIN, REPO_ROOT, type BulwarkProcess } from './harness.js';
 
 const cm = (name: string, labels: Record<string, string> = {}, data: Record<string, string> = {}) => ({
   apiVersion: 'v1',
@@ -17,12 +17,11 @@ const cm = (name: string, labels: Record<string, string> = {}, data: Record<stri
 
 /** Collects the JSON lines of a watch until it ends or `until` is satisfied. */
 async function watchLines(b: BulwarkProcess, urlPath: string, until: (events: any[]) => boolean, timeoutMs = 15_000): Promise<{ events: any[]; status: number }> {
-  const kc = await readFile(b.kubeconfig, 'utf8');
-  const pick = (f: string) => Buffer.from(new RegExp(`${f}:\\s*(\\S+)`).exec(kc)![1]!, 'base64').toString();
+  const { ca, cert, key } = await readCreds(b.kubeconfig);
   return new Promise((resolve, reject) => {
     const events: any[] = [];
     let buf = '';
-    const req = https.request(`${b.url}${urlPath}`, { ca: pick('certificate-authority-data'), cert: pick('client-certificate-data'), key: pick('client-key-data') }, (res) => {
+    const req = https.request(`${b.url}${urlPath}`, { ca, cert, key }, (res) => {
       const finish = () => {
         clearTimeout(timer);
         req.destroy();

@@ -2,14 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import https from 'node:https';
-import { readFile } from 'node:fs/promises';
-import { startBulwark } from './harness.js';
+import { readCreds, startBulwark } from './harness.js';
 
 test('acknowledged creates survive kill -9', { timeout: 120_000 }, async () => {
   const first = await startBulwark({ keepData: true });
-  const kc = await readFile(first.kubeconfig, 'utf8');
-  const pick = (f: string) => Buffer.from(new RegExp(`${f}:\\s*(\\S+)`).exec(kc)![1]!, 'base64').toString();
-  const agent = new https.Agent({ keepAlive: true, maxSockets: 20, ca: pick('certificate-authority-data'), cert: pick('client-certificate-data'), key: pick('client-key-data') });
+  const agent = new https.Agent({ keepAlive: true, maxSockets: 20, ...(await readCreds(first.kubeconfig)) });
   const acked = new Map<string, string>();
   let killed = false;
   const create = (name: string, value: string) =>

@@ -87,13 +87,13 @@ export async function runKubectl(kubeconfig: string, args: string[], opts: Kubec
   });
 }
 
-interface KubeconfigCreds {
+export interface KubeconfigCreds {
   ca: string;
   cert: string;
   key: string;
 }
 
-async function readCreds(kubeconfig: string): Promise<KubeconfigCreds> {
+export async function readCreds(kubeconfig: string): Promise<KubeconfigCreds> {
   const text = await readFile(kubeconfig, 'utf8');
   const pick = (field: string) => {
     const m = new RegExp(`${field}:\\s*(\\S+)`).exec(text);

@@ -1,6 +1,7 @@
 // Privilege-escalation prevention for writes of roles and bindings: nobody can grant, by writing a
 // role or binding, a permission they do not hold themselves, unless explicitly allowed to
 // (`escalate` on the role, `bind` on the referenced role) or a member of system:masters.
+import { jsonEqual } from '../../registry/object.js';
 import type { UserInfo } from '../../endpoints/context.js';
 import type { RequestInfo } from '../../endpoints/request-info.js';
 import { forbidden, notFound, type StatusError } from '../../api/status.js';
@@ -71,19 +72,9 @@ export function onlyGCFieldsChanged<T extends { metadata?: object }>(updated: T,
     delete meta.managedFields;
     return { ...o, metadata: meta };
   };
-  return canonicalJSON(strip(updated)) === canonicalJSON(strip(old));
+  return jsonEqual(strip(updated), strip(old));
 }
 
-function canonicalJSON(v: unknown): string {
-  return JSON.stringify(v, (_k, val: unknown) => {
-    if (val && typeof val === 'object' && !Array.isArray(val)) {
-      const sorted: Record<string, unknown> = {};
-      for (const k of Object.keys(val).sort()) sorted[k] = (val as Record<string, unknown>)[k];
-      return sorted;
-    }
-    return val;
-  });
-}
 
 /** kube's NewForbidden for an RBAC resource: `roles.rbac.authorization.k8s.io "x" is forbidden: <why>` (no name yet: no quotes). */
 function forbiddenWrite(resource: string, name: string, why: string): StatusError {

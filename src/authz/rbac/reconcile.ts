@@ -1,6 +1,7 @@
 // Bootstrap reconciliation, as kube-apiserver runs it at start: missing default roles and bindings
 // are created, existing ones gain what the defaults add (never losing what an admin added), and an
 // object annotated rbac.authorization.kubernetes.io/autoupdate: "false" is left alone.
+import { jsonEqual } from '../../registry/object.js';
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
 import { covers } from './rule-matching.js';
 import { AUTOUPDATE_ANNOTATION, type ClusterRole, type ClusterRoleBinding, type Subject } from './types.js';
@@ -35,16 +36,6 @@ function mergeMetadata(result: { metadata?: { labels?: StringMap; annotations?: 
   return changed;
 }
 
-function canonical(v: unknown): string {
-  return JSON.stringify(v, (_k, val: unknown) => {
-    if (val && typeof val === 'object' && !Array.isArray(val)) {
-      const sorted: Record<string, unknown> = {};
-      for (const k of Object.keys(val).sort()) sorted[k] = (val as Record<string, unknown>)[k];
-      return sorted;
-    }
-    return val;
-  });
-}
 
 /**
  * What to write so that `existing` grants at least what the bootstrap `desired` role grants:
@@ -70,8 +61,8 @@ export function reconcileClusterRole(existing: ClusterRole | undefined, desired:
     delete result.aggregationRule;
     changed = true;
   } else if (desired.aggregationRule) {
-    const have = (existing.aggregationRule?.clusterRoleSelectors ?? []).map(canonical);
-    const add: LabelSelector[] = (desired.aggregationRule.clusterRoleSelectors ?? []).filter((s) => !have.includes(canonical(s)));
+    const have = existing.aggregationRule?.clusterRoleSelectors ?? [];
+    const add: LabelSelector[] = (desired.aggregationRule.clusterRoleSelectors ?? []).filter((s) => !have.some((h) => jsonEqual(h, s)));
     if (add.length > 0) {
       result.aggregationRule = { clusterRoleSelectors: [...(result.aggregationRule?.clusterRoleSelectors ?? []), ...structuredClone(add)] };
       changed = true;

@@ -31,6 +31,16 @@ function userJSON(u: UserInfo): KObject {
   return out;
 }
 
+/** The subject of a SubjectAccessReview or LocalSubjectAccessReview spec. */
+function subjectOf(spec: KObject): UserInfo {
+  return {
+    username: str(spec['user']),
+    uid: str(spec['uid']) || undefined,
+    groups: Array.isArray(spec['groups']) ? (spec['groups'] as unknown[]).map(String) : [],
+    extra: isPlainObject(spec['extra']) ? (spec['extra'] as Record<string, string[]>) : undefined,
+  };
+}
+
 function specOf(body: KObject, kind: string): KObject {
   const spec = body['spec'];
   if (!isPlainObject(spec)) throw invalid(AUTHZ, kind, '', [{ reason: 'FieldValueRequired', field: 'spec', message: 'Required value' }]);
@@ -122,13 +132,10 @@ export function reviewResources(authorizer: Authorizer, tokens: TokenReviewer, r
       namespaced: false,
       async create(_ctx, _ns, body) {
         const spec = specOf(body, 'SubjectAccessReview');
-        const user = str(spec['user']);
-        const groups = Array.isArray(spec['groups']) ? (spec['groups'] as unknown[]).map(String) : [];
-        if (!user && groups.length === 0) {
+        const subject = subjectOf(spec);
+        if (!subject.username && subject.groups.length === 0) {
           throw invalid(AUTHZ, 'SubjectAccessReview', '', [{ reason: 'FieldValueRequired', field: 'spec.user', message: 'Invalid value: "": at least one of user or group must be specified' }]);
         }
-        const extra = isPlainObject(spec['extra']) ? (spec['extra'] as Record<string, string[]>) : undefined;
-        const subject: UserInfo = { username: user, uid: str(spec['uid']) || undefined, groups, extra };
         return respond(body, 'SubjectAccessReview', AUTHZ, await decide(authorizer, subject, attributesToInfo(spec, 'SubjectAccessReview', AUTHZ)));
       },
     },
@@ -146,12 +153,7 @@ export function reviewResources(authorizer: Authorizer, tokens: TokenReviewer, r
           throw badRequest(`spec.resourceAttributes.namespace must match the namespace of the request (${ns}), got "${info.namespace}"`);
         }
         info.namespace = ns;
-        const subject: UserInfo = {
-          username: str(spec['user']),
-          uid: str(spec['uid']) || undefined,
-          groups: Array.isArray(spec['groups']) ? (spec['groups'] as unknown[]).map(String) : [],
-          extra: isPlainObject(spec['extra']) ? (spec['extra'] as Record<string, string[]>) : undefined,
-        };
+        const subject = subjectOf(spec);
         const metadata = isPlainObject(body['metadata']) ? body['metadata'] : {};
         return respond({ ...body, metadata: { ...metadata, namespace: ns } }, 'LocalSubjectAccessReview', AUTHZ, await decide(authorizer, subject, info));
       },
