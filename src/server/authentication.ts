@@ -10,6 +10,7 @@ import { BootstrapTokenAuthenticator } from '../authn/bootstrap-token.js';
 import { loadTokenFile, type StaticTokenAuthenticator } from '../authn/token-file.js';
 import type { TokenReviewer } from '../endpoints/handlers/reviews.js';
 import type { ServerOptions } from './options.js';
+import { StatusError } from '../api/status.js';
 
 export const SERVICE_ACCOUNT_KEY_FILE = 'sa.key';
 
@@ -36,14 +37,20 @@ export async function buildAuthentication(opts: ServerOptions, dataDir: string, 
 
   const tokenReviewer: TokenReviewer = {
     async reviewToken(token, audiences) {
-      const sa = await serviceAccounts.authenticateToken(token, audiences);
-      if (sa) return sa;
-      // static and bootstrap tokens are valid for the API's own audiences only
-      const wanted = audiences?.length ? audiences : [...issuer.apiAudiences];
-      if (!wanted.some((a) => issuer.apiAudiences.includes(a))) return undefined;
-      let user: UserInfo | undefined = await staticTokens?.authenticateToken(token);
-      user ??= await bootstrap?.authenticateToken(token);
-      return user ? { user, audiences: wanted.filter((a) => issuer.apiAudiences.includes(a)) } : undefined;
+      try {
+        const sa = await serviceAccounts.authenticateToken(token, audiences);
+        if (sa) return sa;
+        // static and bootstrap tokens are valid for the API's own audiences only
+        const wanted = audiences?.length ? audiences : [...issuer.apiAudiences];
+        if (!wanted.some((a) => issuer.apiAudiences.includes(a))) return undefined;
+        let user: UserInfo | undefined = await staticTokens?.authenticateToken(token);
+        user ??= await bootstrap?.authenticateToken(token);
+        return user ? { user, audiences: wanted.filter((a) => issuer.apiAudiences.includes(a)) } : undefined;
+      } catch (err) {
+        // a refused token is the review's answer, not the reviewer's own failure to authenticate
+        if (err instanceof StatusError && err.code === 401) return undefined;
+        throw err;
+      }
     },
   };
   return { authenticators, issuer, tokenReviewer };

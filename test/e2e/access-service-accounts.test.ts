@@ -346,6 +346,10 @@ describe('service-account token validity (forged, expired, foreign, other audien
     const longer = { ...claims, exp: claims.exp! + 365 * 24 * 3600 };
     const tampered = `${h}.${Buffer.from(JSON.stringify(longer)).toString('base64url')}.${sig}`;
     assertUnauthorized(await whoami(tampered), 'extended exp');
+    // the same signature over a payload that names a more powerful service account
+    const k8s = claims['kubernetes.io'] as { namespace: string; serviceaccount: { name: string; uid: string } };
+    const promoted = { ...claims, sub: 'system:serviceaccount:kube-system:ci', 'kubernetes.io': { ...k8s, namespace: 'kube-system' } };
+    assertUnauthorized(await whoami(`${h}.${Buffer.from(JSON.stringify(promoted)).toString('base64url')}.${sig}`), 'namespace flipped');
   });
 
   test('a token for another audience is 401 to the API but passes a TokenReview for that audience', async () => {

@@ -45,6 +45,8 @@ export function authenticationFilter(opts: AuthenticationOptions): Filter {
       if (err instanceof StatusError && err.code === 401) opts.limiter?.recordFailure(source);
       throw err;
     }
+    // a success deliberately does not clear the address's failures: one valid credential must not
+    // let its holder reset the count while guessing others
     if (!ctx.user && presentsToken) {
       // a credential nobody accepts is a failed login, not an anonymous request
       opts.limiter?.recordFailure(source);
