@@ -23,6 +23,8 @@ export interface RequestContext {
   impersonator?: UserInfo;
   /** Warnings to return as `Warning: 299 - "…"` headers. */
   warnings: string[];
+  /** Annotations for the request's audit event (authorization decision, admission plugins). */
+  auditAnnotations: Record<string, string>;
   /** Long-running requests (watch) are exempt from in-flight limits and latency metrics. */
   longRunning: boolean;
   /** HTTP status actually written, for metrics/audit. */

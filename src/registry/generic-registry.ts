@@ -23,7 +23,7 @@ import { parseFieldSelector, parseLabelSelector, type FieldSelector, type LabelS
 import type { KeyValue, Store, Watcher } from '../storage/store.js';
 import { StoreError } from '../storage/store.js';
 import type { AdmissionChain } from '../admission/chain.js';
-import type { AdmissionOperation } from '../admission/types.js';
+import type { AdmissionAttributes, AdmissionOperation } from '../admission/types.js';
 import type { UserInfo } from '../endpoints/context.js';
 import { strategicMergePatch } from './strategic-merge-patch.js';
 import { strategyFor, type Strategy } from './strategy.js';
@@ -37,6 +37,8 @@ export interface WriteOptions {
   fieldValidation?: FieldValidation;
   /** Client-visible warnings accumulate here. */
   warnings: string[];
+  /** Audit annotations from admission accumulate here. */
+  auditAnnotations?: Record<string, string>;
 }
 
 export interface DeleteOptions extends WriteOptions {
@@ -372,8 +374,9 @@ export class GenericRegistry {
     if (causes.length) throw invalid(this.info.group, this.info.kind, metaOf(obj).name ?? '', causes);
   }
 
-  private attrs(op: AdmissionOperation, namespace: string, name: string, subresource: string, opts: WriteOptions, object?: KObject, oldObject?: KObject) {
-    return { operation: op, resource: this.info, subresource, namespace, name, object, oldObject, user: opts.user, dryRun: !!opts.dryRun, warnings: opts.warnings };
+  private attrs(op: AdmissionOperation, namespace: string, name: string, subresource: string, opts: WriteOptions, object?: KObject, oldObject?: KObject): AdmissionAttributes {
+    opts.auditAnnotations ??= {};
+    return { operation: op, resource: this.info, subresource, namespace, name, object, oldObject, user: opts.user, dryRun: !!opts.dryRun, warnings: opts.warnings, auditAnnotations: opts.auditAnnotations };
   }
 
   async create(namespace: string, body: KObject, opts: WriteOptions): Promise<KObject> {
@@ -525,6 +528,7 @@ export class GenericRegistry {
       throw conflict(this.info.group, this.info.resource, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion ?? ''}`);
     }
     const a = this.attrs('DELETE', namespace, name, '', opts, undefined, obj);
+    await this.admission.admit(a);
     await this.admission.validate(a);
 
     const finalizers = [...(meta.finalizers ?? [])];

@@ -29,6 +29,7 @@ import { NamespaceController } from '../controllers/namespace-controller.js';
 import { GarbageCollector } from '../controllers/garbage-collector.js';
 import { ServiceAccountController } from '../controllers/serviceaccount-controller.js';
 import { BootstrapTokenCleaner } from '../controllers/bootstrap-token-cleaner.js';
+import { RootCAPublisher } from '../controllers/root-ca-publisher.js';
 import { RBACControllers, reconcileBootstrapPolicy } from '../controllers/rbac-controllers.js';
 import { buildAuthentication } from './authentication.js';
 import { buildAuthorization } from './authorization.js';
@@ -123,6 +124,7 @@ export async function startServer(opts: ServerOptions, logger?: Logger): Promise
     new GarbageCollector(registries.all(), SYSTEM_USER, warn),
     new ServiceAccountController(namespaces, registries.registry('', 'v1', 'serviceaccounts')!, SYSTEM_USER, warn),
     new BootstrapTokenCleaner(registries.registry('', 'v1', 'secrets')!, SYSTEM_USER, warn),
+    new RootCAPublisher(namespaces, registries.registry('', 'v1', 'configmaps')!, pki.ca.certPem, SYSTEM_USER, warn),
   ];
   for (const c of controllers) await c.start();
 

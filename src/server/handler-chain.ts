@@ -49,6 +49,7 @@ export function buildHandlerChain(parts: ChainParts): (req: IncomingMessage, res
       auditID: randomUUID(),
       startedAt: process.hrtime.bigint(),
       warnings: [],
+      auditAnnotations: {},
       longRunning: false,
       socket: req.socket as TLSSocket,
     };

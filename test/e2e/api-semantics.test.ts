@@ -70,9 +70,10 @@ describe('API semantics', () => {
     assert.equal((await names('tier=odd')).length, 6);
     assert.equal((await names('tier==even')).length, 6);
     assert.deepEqual(await names('tier!=even,idx in (1,3,4)'), ['c01', 'c03']);
-    assert.deepEqual(await names('idx notin (0,1,2,3,4,5,6,7,8,9)'), ['c10', 'c11']);
+    assert.deepEqual(await names('idx notin (0,1,2,3,4,5,6,7,8,9)'), ['c10', 'c11', 'kube-root-ca.crt'], 'notin also selects objects without the label');
+    assert.deepEqual(await names('idx,idx notin (0,1,2,3,4,5,6,7,8,9)'), ['c10', 'c11']);
     assert.equal((await names('idx')).length, 12);
-    assert.equal((await names('!idx')).length, 0);
+    assert.deepEqual(await names('!idx'), ['kube-root-ca.crt']);
     const bad = await b.request('GET', `/api/v1/namespaces/sem/configmaps?labelSelector=${encodeURIComponent('tier in (a')}`);
     assert.equal(bad.status, 400);
   });
@@ -90,13 +91,15 @@ describe('API semantics', () => {
     const first = (await b.request('GET', '/api/v1/namespaces/sem/configmaps?limit=5')).json();
     assert.equal(first.items.length, 5);
     assert.ok(first.metadata.continue);
-    assert.equal(first.metadata.remainingItemCount, 7);
+    // 12 configmaps made here plus kube-root-ca.crt, published in every namespace
+    assert.equal(first.metadata.remainingItemCount, 8);
     // a write between pages does not show up in the snapshot
     assert.equal((await b.request('POST', '/api/v1/namespaces/sem/configmaps', cm('c99'))).status, 201);
     const second = (await b.request('GET', `/api/v1/namespaces/sem/configmaps?limit=5&continue=${first.metadata.continue}`)).json();
     const third = (await b.request('GET', `/api/v1/namespaces/sem/configmaps?limit=5&continue=${second.metadata.continue}`)).json();
     const all = [...first.items, ...second.items, ...third.items].map((i: any) => i.metadata.name);
-    assert.equal(all.length, 12);
+    assert.equal(all.length, 13);
+    assert.ok(all.includes('kube-root-ca.crt'));
     assert.ok(!all.includes('c99'));
     assert.equal(third.metadata.continue, undefined);
     const k = await b.kubectl(['-n', 'sem', 'get', 'cm', '--chunk-size=4', '-o', 'name']);

@@ -22,7 +22,7 @@ test('@kubernetes/client-node lists namespaces and watches configmaps', { timeou
           '/api/v1/namespaces/default/configmaps',
           {},
           (type: string, obj: k8s.V1ConfigMap) => {
-            events.push(`${type} ${obj.metadata?.name}`);
+            if (obj.metadata?.name === 'watched') events.push(`${type} ${obj.metadata?.name}`);
             if (type === 'DELETED') resolve();
           },
           () => undefined,

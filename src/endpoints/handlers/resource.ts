@@ -103,7 +103,7 @@ export function resourceHandler(lookup: RegistryLookup, watch: WatchSettings): H
     const q = ctx.url.searchParams;
     const ns = reg.info.namespaced ? info.namespace : '';
     const neg = negotiate(ctx);
-    const writeOpts = (): WriteOptions => ({ user: ctx.user!, dryRun: dryRun(q), fieldValidation: fieldValidation(q), warnings: ctx.warnings });
+    const writeOpts = (): WriteOptions => ({ user: ctx.user!, dryRun: dryRun(q), fieldValidation: fieldValidation(q), warnings: ctx.warnings, auditAnnotations: ctx.auditAnnotations });
     const respondObject = (code: number, obj: KObject) => {
       if (neg.table) writeJSON(ctx, code, toTable(reg.info, [obj], { includeObject: includeObject(q) }));
       else writeJSON(ctx, code, neg.partialMetadata ? partialMetadata(obj) : obj);
