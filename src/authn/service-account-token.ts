@@ -1,10 +1,10 @@
 // Bound service-account tokens: the issuer signs TokenRequest JWTs with the cluster's signing key
 // and publishes its public keys (JWKS); the authenticator verifies them and checks that the
 // service account and any bound object still exist with the same UID, as kube-apiserver does.
-import { createHash, createPrivateKey, createPublicKey, generateKeyPair, randomUUID, X509Certificate, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPair, randomUUID, verify as cryptoVerify, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { SignJWT, exportJWK, importSPKI, jwtVerify, errors as joseErrors, type CryptoKey, type JWK, type JWTPayload } from 'jose';
+import { SignJWT, exportJWK, type JWK, type JWTPayload } from 'jose';
 import type { RequestContext, UserInfo } from '../endpoints/context.js';
 import { badRequest, invalid, unauthorized } from '../api/status.js';
 import { assertPrivateFileMode, readFileIfExists, writeFileAtomic } from '../pki/index.js';
@@ -74,8 +74,6 @@ export interface ServiceAccountVerificationKey {
   kid: string;
   alg: ServiceAccountSigningAlgorithm;
   key: KeyObject;
-  /** The same key imported once for WebCrypto, which jose verifies with (converting per call costs ~25%). */
-  cryptoKey: CryptoKey;
 }
 
 interface ObjectRef {
@@ -164,8 +162,7 @@ async function loadVerificationKeys(file: string): Promise<KeyObject[]> {
 }
 
 async function verificationKey(key: KeyObject, alg: ServiceAccountSigningAlgorithm): Promise<ServiceAccountVerificationKey> {
-  const cryptoKey = await importSPKI(key.export({ type: 'spki', format: 'pem' }) as string, alg);
-  return { kid: keyIdFromPublicKey(key), alg, key, cryptoKey };
+  return { kid: keyIdFromPublicKey(key), alg, key };
 }
 
 function rfc3339Seconds(epochSeconds: number): string {
@@ -430,24 +427,26 @@ export class ServiceAccountTokenAuthenticator implements Authenticator {
     const keys = this.issuer.verificationKeys.filter((k) => k.alg === header.alg);
     const byKid = keys.find((k) => k.kid === header.kid);
     const candidates = byKid ? [byKid] : keys;
-    let payload: JWTPayload | undefined;
-    for (const k of candidates) {
-      try {
-        ({ payload } = await jwtVerify(token, k.cryptoKey, {
-          algorithms: [k.alg],
-          issuer: this.issuer.issuer,
-          clockTolerance: TOKEN_LEEWAY_SECONDS,
-          currentDate: new Date(nowMs),
-          requiredClaims: ['exp', 'sub'],
-        }));
-        break;
-      } catch (err) {
-        if (err instanceof joseErrors.JWSSignatureVerificationFailed) continue;
-        if (err instanceof joseErrors.JOSEError) throw new Refused(err.message);
-        throw err;
-      }
+    // The signature is checked with node:crypto rather than jose: on Node 20 jose verifies through
+    // WebCrypto at a few thousand tokens a second, node:crypto.verify several times faster.
+    if (header.crit !== undefined) throw new Refused('token header has critical extensions, which are not supported');
+    const [h, p, sig] = token.split('.') as [string, string, string];
+    const signed = Buffer.from(`${h}.${p}`);
+    const signature = Buffer.from(sig, 'base64url');
+    const verifies = candidates.some((k) => cryptoVerify('sha256', signed, k.alg === 'ES256' ? { key: k.key, dsaEncoding: 'ieee-p1363' } : k.key, signature));
+    if (!verifies) throw new Refused('token signature does not verify with any service-account key');
+    let payload: JWTPayload;
+    try {
+      payload = JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as JWTPayload;
+    } catch {
+      throw new Refused('token payload is not valid JSON');
     }
-    if (!payload) throw new Refused('token signature does not verify with any service-account key');
+    if (!asRecord(payload)) throw new Refused('token payload is not a JSON object');
+    if (payload.iss !== this.issuer.issuer) throw new Refused('token issuer is not ours');
+    if (typeof payload.exp !== 'number') throw new Refused('token has no exp claim');
+    if (typeof payload.sub !== 'string' || payload.sub === '') throw new Refused('token has no sub claim');
+    if (payload.exp + TOKEN_LEEWAY_SECONDS <= nowMs / 1000) throw new Refused('token has expired');
+    if (typeof payload.nbf === 'number' && payload.nbf - TOKEN_LEEWAY_SECONDS > nowMs / 1000) throw new Refused('token is not valid yet (nbf)');
     const nowSec = nowMs / 1000;
     if (typeof payload.iat === 'number' && payload.iat > nowSec + TOKEN_LEEWAY_SECONDS) throw new Refused('token is issued in the future');
     const aud = typeof payload.aud === 'string' ? [payload.aud] : Array.isArray(payload.aud) ? payload.aud.filter((a) => typeof a === 'string') : [];
@@ -486,7 +485,7 @@ export class ServiceAccountTokenAuthenticator implements Authenticator {
   }
 }
 
-function decodeHeader(token: string): { alg?: unknown; kid?: unknown } {
+function decodeHeader(token: string): { alg?: unknown; kid?: unknown; crit?: unknown } {
   try {
     const h = JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8')) as unknown;
     const rec = asRecord(h);
