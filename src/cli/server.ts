@@ -57,6 +57,9 @@ export function registerServerCommand(program: Command): void {
     .option('--service-account-key-file <file>', 'extra public or private key (PEM) accepted when verifying service-account tokens; repeatable', collect, [])
     .option('--service-account-issuer <url>', 'the iss claim of issued service-account tokens', d.serviceAccountIssuer)
     .option('--api-audiences <list>', 'audiences the API accepts in service-account tokens (comma-separated); default the issuer', collect, [])
+    .option('--enable-admission-plugins <names>', 'admission plugins to enable besides the defaults (comma-separated, kube-apiserver names)', collect, [])
+    .option('--disable-admission-plugins <names>', 'default admission plugins to turn off (comma-separated)', collect, [])
+    .option('--admission-control-config-file <file>', 'AdmissionConfiguration (apiserver.config.k8s.io/v1): per-plugin configuration and in-process plugin modules')
     .option('--authorization-mode <modes>', 'authorizers in order: RBAC (default) or AlwaysAllow (insecure: every authenticated request is allowed)', 'RBAC')
     .action(async (o: Record<string, unknown>) => {
       const opts: ServerOptions = {
@@ -81,6 +84,9 @@ export function registerServerCommand(program: Command): void {
         serviceAccountIssuer: String(o['serviceAccountIssuer']),
         apiAudiences: o['apiAudiences'] as string[],
         authorizationModes: parseAuthorizationModes(String(o['authorizationMode'])),
+        enableAdmissionPlugins: o['enableAdmissionPlugins'] as string[],
+        disableAdmissionPlugins: o['disableAdmissionPlugins'] as string[],
+        admissionControlConfigFile: o['admissionControlConfigFile'] as string | undefined,
       };
       const running = await startServer(opts);
       const kubeconfig = path.relative(process.cwd(), running.pki.adminKubeconfigPath) || running.pki.adminKubeconfigPath;

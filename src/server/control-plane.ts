@@ -7,15 +7,16 @@ import { readFile } from 'node:fs/promises';
 import type { TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
-import { catalogue, type ResourceInfo } from '../api/catalogue.js';
+import { catalogue } from '../api/catalogue.js';
 import { StatusError } from '../api/status.js';
 import { ensureClusterPki, ensurePrivateDir, type ClusterPki } from '../pki/index.js';
 import { openSqliteStore } from '../storage/index.js';
 import type { Store } from '../storage/store.js';
 import { GenericRegistry } from '../registry/generic-registry.js';
-import { AdmissionChain } from '../admission/chain.js';
-import { NamespaceLifecycle } from '../admission/plugins/namespace-lifecycle/index.js';
-import { RBACEscalationGuard } from '../admission/plugins/rbac-escalation/index.js';
+import type { AdmissionChain } from '../admission/chain.js';
+import { closeWebhookConnections } from '../admission/webhook/index.js';
+import { buildAdmission } from './admission.js';
+import { ResourceQuotaController } from '../controllers/resource-quota-controller.js';
 import { CachedObjectLookup } from './object-lookup.js';
 import { AuthFailureLimiter } from '../authn/failure-limiter.js';
 import { JWKS_PATH, OPENID_CONFIGURATION_PATH, openidConfiguration } from '../authn/oidc-discovery.js';
@@ -63,10 +64,6 @@ export class Registries {
     return this.byKey.get(`${group}/${version}/${resource}`);
   }
 
-  forInfo(r: ResourceInfo): GenericRegistry {
-    return this.byKey.get(`${r.group}/${r.version}/${r.resource}`)!;
-  }
-
   all(): GenericRegistry[] {
     return [...this.byKey.values()];
   }
@@ -99,14 +96,16 @@ export async function startServer(opts: ServerOptions, logger?: Logger): Promise
     log.warn('INSECURE: --authorization-mode includes AlwaysAllow: every authenticated request is allowed, RBAC is not enforced');
   }
   if (opts.anonymousAuth) log.warn('--anonymous-auth=true: requests without credentials run as system:anonymous; RBAC decides what they may do');
-  // NamespaceLifecycle reads namespaces through the registry it guards; the lookup binds late
-  let namespaces: GenericRegistry | undefined;
-  const admission = new AdmissionChain([
-    new NamespaceLifecycle({ getNamespace: (name) => namespaces!.tryGet('', name) }),
-    new RBACEscalationGuard(authz.escalationGuard),
-  ]);
-  const registries = new Registries(store, admission);
-  namespaces = registries.registry('', 'v1', 'namespaces')!;
+  const admission = await buildAdmission(
+    { enable: opts.enableAdmissionPlugins, disable: opts.disableAdmissionPlugins, configFile: opts.admissionControlConfigFile },
+    authz.authorizer,
+    authz.escalationGuard,
+    SYSTEM_USER,
+  );
+  log.info(`admission plugins: ${admission.enabled.join(', ')}`);
+  const registries = new Registries(store, admission.chain);
+  admission.bind(registries);
+  const namespaces = registries.registry('', 'v1', 'namespaces')!;
   const warn = (msg: string, err?: unknown) => log.warn({ err }, msg);
   const lookup = new CachedObjectLookup(registries, registries.registry('', 'v1', 'serviceaccounts')!, warn);
   const rbacRegistries = {
@@ -125,8 +124,14 @@ export async function startServer(opts: ServerOptions, logger?: Logger): Promise
     new ServiceAccountController(namespaces, registries.registry('', 'v1', 'serviceaccounts')!, SYSTEM_USER, warn),
     new BootstrapTokenCleaner(registries.registry('', 'v1', 'secrets')!, SYSTEM_USER, warn),
     new RootCAPublisher(namespaces, registries.registry('', 'v1', 'configmaps')!, pki.ca.certPem, SYSTEM_USER, warn),
+    new ResourceQuotaController(registries, registries.registry('', 'v1', 'resourcequotas')!, SYSTEM_USER, warn),
   ];
   for (const c of controllers) await c.start();
+  await admission.webhooks.start(
+    registries.registry('admissionregistration.k8s.io', 'v1', 'mutatingwebhookconfigurations')!,
+    registries.registry('admissionregistration.k8s.io', 'v1', 'validatingwebhookconfigurations')!,
+    warn,
+  );
 
   const authn = await buildAuthentication(opts, dataDir, lookup, (m) => log.debug(m));
   const virtual = new VirtualResources().addAction(tokenRequestAction(authn.issuer, lookup));
@@ -208,6 +213,8 @@ export async function startServer(opts: ServerOptions, logger?: Logger): Promise
     close() {
       closing ??= (async () => {
         for (const c of controllers) c.stop();
+        admission.webhooks.stop();
+        closeWebhookConnections();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();

@@ -28,6 +28,9 @@ export interface ServerOptions {
   /** Defaults to [serviceAccountIssuer]. */
   apiAudiences: string[];
   authorizationModes: AuthorizationMode[];
+  enableAdmissionPlugins: string[];
+  disableAdmissionPlugins: string[];
+  admissionControlConfigFile?: string;
 }
 
 export type AuthorizationMode = 'RBAC' | 'AlwaysAllow';
@@ -57,6 +60,8 @@ export const DEFAULT_OPTIONS: Omit<ServerOptions, 'dataDir'> = {
   serviceAccountIssuer: 'https://kubernetes.default.svc.cluster.local',
   apiAudiences: [],
   authorizationModes: ['RBAC'],
+  enableAdmissionPlugins: [],
+  disableAdmissionPlugins: [],
 };
 
 export function tlsMinVersion(name: string): 'TLSv1.2' | 'TLSv1.3' {
