@@ -8,48 +8,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { readCreds, startBulwark, type BulwarkProcess } from '../test/e2e/harness.js';
+import { call, load, percentile } from './load.js';
 import { measureStoreCreates } from './store.js';
 import { measureRbac } from './rbac.js';
 import { measureTokenVerification } from './token.js';
-
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-function call(agent: https.Agent, url: string, method: string, body?: string, contentType = 'application/json', extraHeaders: Record<string, string> = {}): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { Accept: 'application/json', ...extraHeaders };
-    if (body) headers['Content-Type'] = contentType;
-    const req = https.request(url, { method, agent, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-async function load(concurrency: number, count: number, op: (i: number) => Promise<void>): Promise<{ opsPerSec: number; p50: number; p99: number }> {
-  let next = 0;
-  const lat: number[] = [];
-  const start = process.hrtime.bigint();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) {
-        const i = next++;
-        const t = process.hrtime.bigint();
-        await op(i);
-        lat.push(Number(process.hrtime.bigint() - t) / 1e6);
-      }
-    }),
-  );
-  const secs = Number(process.hrtime.bigint() - start) / 1e9;
-  lat.sort((a, b) => a - b);
-  return { opsPerSec: count / secs, p50: percentile(lat, 50), p99: percentile(lat, 99) };
-}
+import { measureAdmission } from './admission.js';
 
 function rssMB(pid: number): number {
   const status = execFileSync('cat', [`/proc/${pid}/status`]).toString();
@@ -204,6 +167,20 @@ async function main(): Promise<void> {
   add('RBAC decision, 5,000 roles + 5,000 bindings (100,000 decisions)', `p50 ${rbac.p50Us.toFixed(1)} µs, p99 ${rbac.p99Us.toFixed(1)} µs, ${rbac.decisionsPerSec.toFixed(0)}/s`, 'p99 < 1 ms');
   const tokens = await measureTokenVerification();
   add('service-account token verification, one core', `${tokens.perSec.toFixed(0)}/s with the 10 s verification cache, ${tokens.uncachedPerSec.toFixed(0)}/s without`, '≥ 20,000/s');
+
+  const adm = await measureAdmission();
+  add(
+    'pod creates (32 clients, 3,000 pods, namespace with restricted Pod Security labels and a LimitRange): every built-in plugin vs admission disabled, same run',
+    `${adm.withAdmission.toFixed(0)}/s vs ${adm.withoutAdmission.toFixed(0)}/s = ${(adm.withAdmission / adm.withoutAdmission).toFixed(2)}×`,
+    '≥ 0.85×',
+  );
+  add(
+    'the same with a ResourceQuota in the namespace (each create also commits the charge)',
+    `${adm.withQuota.toFixed(0)}/s vs ${adm.withoutQuota.toFixed(0)}/s = ${(adm.withQuota / adm.withoutQuota).toFixed(2)}×`,
+    'measured',
+  );
+  add('Pod Security evaluation per pod (restricted:latest)', `${adm.podSecurity.restrictedCompliantUs.toFixed(1)} µs compliant, ${adm.podSecurity.privilegedViolatingUs.toFixed(1)} µs privileged`, '< 50 µs');
+  add('added latency of a local HTTPS validating webhook (1,000 calls, kept-alive connection)', `p50 ${adm.webhook.p50Ms.toFixed(2)} ms, p99 ${adm.webhook.p99Ms.toFixed(2)} ms`, 'measured');
 
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   process.stdout.write(

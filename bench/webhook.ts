@@ -1,14 +1,12 @@
 // Latency a local admission webhook adds: 1,000 sequential pod admissions through the validating
 // webhook plugin to an HTTPS webhook on 127.0.0.1 (certificate from a fresh src/pki CA).
+import { percentile } from './load.js';
 import { performance } from 'node:perf_hooks';
 import { findResource } from '../src/api/catalogue.js';
 import type { AdmissionAttributes, AdmissionLookup } from '../src/admission/types.js';
 import { ValidatingWebhookPlugin, closeWebhookConnections } from '../src/admission/webhook/index.js';
 import { startTestWebhookServer } from '../src/admission/webhook/test-webhook-server.js';
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
 
 export async function measureWebhookLatency(opts: { calls?: number } = {}): Promise<{ p50Ms: number; p99Ms: number }> {
   const calls = opts.calls ?? 1000;

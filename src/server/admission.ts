@@ -23,25 +23,6 @@ import { metaOf, type KObject } from '../registry/object.js';
 import { Informer } from '../controllers/informer.js';
 import type { RegistryLookup } from './system-objects.js';
 
-/** Object reads for admission plugins, through the registries. */
-export class RegistryAdmissionLookup implements AdmissionLookup {
-  registries?: RegistryLookup;
-
-  private reg(group: string, resource: string): GenericRegistry | undefined {
-    if (!this.registries) throw new Error('admission lookup used before the registries exist');
-    return this.registries.registry(group, 'v1', resource);
-  }
-
-  async get(group: string, resource: string, namespace: string, name: string): Promise<Record<string, unknown> | undefined> {
-    return this.reg(group, resource)?.tryGet(namespace, name);
-  }
-
-  async list(group: string, resource: string, namespace: string): Promise<Record<string, unknown>[]> {
-    const reg = this.reg(group, resource);
-    return reg ? (await reg.list(namespace, {})).items : [];
-  }
-}
-
 /** The webhook configurations, kept in memory by watches so that matching needs no store read. */
 export class WebhookConfigurations implements WebhookConfigurationSource {
   private readonly byKind = { mutating: new Map<string, KObject>(), validating: new Map<string, KObject>() };
@@ -79,7 +60,6 @@ export class WebhookConfigurations implements WebhookConfigurationSource {
 
 export interface AdmissionSetup {
   chain: AdmissionChain;
-  lookup: RegistryAdmissionLookup;
   webhooks: WebhookConfigurations;
   enabled: string[];
   /** Binds the lookups to the registries once they exist. */
@@ -92,11 +72,10 @@ export interface AdmissionOptions {
   configFile?: string;
 }
 
-export async function buildAdmission(opts: AdmissionOptions, authorizer: Authorizer, escalation: EscalationGuard, systemUser: UserInfo): Promise<AdmissionSetup> {
+export async function buildAdmission(opts: AdmissionOptions, authorizer: Authorizer, escalation: EscalationGuard, lookup: AdmissionLookup, systemUser: UserInfo): Promise<AdmissionSetup> {
   const file: AdmissionConfigurationFile | undefined = opts.configFile ? await loadAdmissionConfiguration(opts.configFile) : undefined;
   const inProcess = file?.inProcessPlugins ?? [];
   const enabled = resolveEnabledPlugins(opts.enable, opts.disable, inProcess.map((p) => p.name));
-  const lookup = new RegistryAdmissionLookup();
   const webhooks = new WebhookConfigurations();
   let registries: RegistryLookup | undefined;
   const podSecurityConfig = file?.configurations.get('PodSecurity');
@@ -125,7 +104,8 @@ export async function buildAdmission(opts: AdmissionOptions, authorizer: Authori
       'ResourceQuota',
       new ResourceQuotaAdmission({
         lookup,
-        quotas: { list: (ns) => quotas().list(ns), updateStatus: (q) => quotas().updateStatus(q) },
+        // quotas are read from the lookup's in-memory copy; the compare-and-swap write catches a stale one
+        quotas: { list: (ns) => lookup.list('', 'resourcequotas', ns), updateStatus: (q) => quotas().updateStatus(q) },
       }),
     ],
   ]);
@@ -135,12 +115,10 @@ export async function buildAdmission(opts: AdmissionOptions, authorizer: Authori
   plugins.push(new RBACEscalationGuard(escalation));
   return {
     chain: new AdmissionChain(plugins),
-    lookup,
     webhooks,
     enabled,
     bind(r) {
       registries = r;
-      lookup.registries = r;
     },
   };
 }

@@ -17,7 +17,7 @@ import type { AdmissionChain } from '../admission/chain.js';
 import { closeWebhookConnections } from '../admission/webhook/index.js';
 import { buildAdmission } from './admission.js';
 import { ResourceQuotaController } from '../controllers/resource-quota-controller.js';
-import { CachedObjectLookup } from './object-lookup.js';
+import { ObjectCache } from './object-cache.js';
 import { AuthFailureLimiter } from '../authn/failure-limiter.js';
 import { JWKS_PATH, OPENID_CONFIGURATION_PATH, openidConfiguration } from '../authn/oidc-discovery.js';
 import { Discovery } from '../endpoints/handlers/discovery.js';
@@ -96,18 +96,20 @@ export async function startServer(opts: ServerOptions, logger?: Logger): Promise
     log.warn('INSECURE: --authorization-mode includes AlwaysAllow: every authenticated request is allowed, RBAC is not enforced');
   }
   if (opts.anonymousAuth) log.warn('--anonymous-auth=true: requests without credentials run as system:anonymous; RBAC decides what they may do');
+  const warn = (msg: string, err?: unknown) => log.warn({ err }, msg);
+  const lookup = new ObjectCache();
   const admission = await buildAdmission(
     { enable: opts.enableAdmissionPlugins, disable: opts.disableAdmissionPlugins, configFile: opts.admissionControlConfigFile },
     authz.authorizer,
     authz.escalationGuard,
+    lookup,
     SYSTEM_USER,
   );
   log.info(`admission plugins: ${admission.enabled.join(', ')}`);
   const registries = new Registries(store, admission.chain);
   admission.bind(registries);
+  lookup.bind(registries);
   const namespaces = registries.registry('', 'v1', 'namespaces')!;
-  const warn = (msg: string, err?: unknown) => log.warn({ err }, msg);
-  const lookup = new CachedObjectLookup(registries, registries.registry('', 'v1', 'serviceaccounts')!, warn);
   const rbacRegistries = {
     roles: registries.registry('rbac.authorization.k8s.io', 'v1', 'roles')!,
     roleBindings: registries.registry('rbac.authorization.k8s.io', 'v1', 'rolebindings')!,
@@ -116,8 +118,8 @@ export async function startServer(opts: ServerOptions, logger?: Logger): Promise
   };
   await ensureSystemObjects(registries, opts.securePort, SYSTEM_USER);
   await reconcileBootstrapPolicy(rbacRegistries, SYSTEM_USER);
+  await lookup.start(warn);
   const controllers = [
-    lookup,
     new RBACControllers(rbacRegistries, authz.rbacCache, SYSTEM_USER, warn),
     new NamespaceController(namespaces, registries.all().filter((r) => r.info.namespaced), SYSTEM_USER, warn),
     new GarbageCollector(registries.all(), SYSTEM_USER, warn),
@@ -213,6 +215,7 @@ export async function startServer(opts: ServerOptions, logger?: Logger): Promise
     close() {
       closing ??= (async () => {
         for (const c of controllers) c.stop();
+        lookup.stop();
         admission.webhooks.stop();
         closeWebhookConnections();
         await new Promise<void>((resolve) => {

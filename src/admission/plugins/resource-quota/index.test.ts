@@ -210,7 +210,8 @@ test('50 concurrent pod creates against a quota of 10 pods admit exactly 10', as
     assert.match(r.reason.message, /^pods "p\d+" is forbidden: exceeded quota: compute, requested: pods=1, used: pods=10, limited: pods=10$/);
   }
   assert.deepEqual(quotas.used('compute'), { pods: '10' });
-  assert.equal(quotas.writes, 10);
+  // charges that arrive together are written together: one write per batch, never one per pod
+  assert.ok(quotas.writes >= 1 && quotas.writes < 10, `expected batched quota writes, got ${quotas.writes}`);
 });
 
 test('concurrent creates charge cpu exactly under two quotas at once', async () => {

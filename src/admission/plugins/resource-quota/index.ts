@@ -21,6 +21,7 @@ import {
   subtractNonNegative,
   type ResourceList,
   type UsageSource,
+  type QuotaEvaluator,
 } from './usage.js';
 
 type Obj = Record<string, unknown>;
@@ -49,7 +50,8 @@ export function registryQuotaWriter(registry: GenericRegistry, user: UserInfo): 
     list: async (namespace) => (await registry.list(namespace)).items,
     updateStatus: async (quota) => {
       const meta = objOf(quota['metadata']);
-      const res = await registry.update(String(meta['namespace'] ?? ''), String(meta['name'] ?? ''), quota, 'status', { user, warnings: [] });
+      // the registry takes ownership of the body it is given
+      const res = await registry.update(String(meta['namespace'] ?? ''), String(meta['name'] ?? ''), structuredClone(quota), 'status', { user, warnings: [] });
       return res.object;
     },
   };
@@ -62,11 +64,24 @@ export function withUsage(quota: Obj, used: ResourceList): Obj {
   return { ...quota, status: { ...status, hard: { ...hard }, used: { ...objOf(status['used']), ...fromResourceList(used) } } };
 }
 
+interface PendingCharge {
+  evaluator: QuotaEvaluator;
+  obj: Obj;
+  delta: ResourceList;
+  deny: (msg: string) => StatusError;
+  dryRun: boolean;
+  what: string;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
 export class ResourceQuotaAdmission implements AdmissionPlugin {
   readonly name = 'ResourceQuota';
   private readonly lookup: AdmissionLookup;
   private readonly quotas: QuotaWriter;
   private readonly maxAttempts: number;
+  private readonly pending = new Map<string, PendingCharge[]>();
+  private readonly running = new Set<string>();
 
   constructor(opts: ResourceQuotaAdmissionOptions) {
     this.lookup = opts.lookup;
@@ -90,64 +105,129 @@ export class ResourceQuotaAdmission implements AdmissionPlugin {
     const what = `${qualifiedResource(group, resource)} "${a.name}"`;
     const deny = (msg: string) => forbidden(`${what} is forbidden: ${msg}`, { name: a.name, group: group || undefined, kind: resource });
 
-    const charged = new Set<string>();
+    // most namespaces have no quota for most objects: only requests some quota covers queue up
+    if (!(await this.quotas.list(a.namespace)).some((q) => quotaMatches(q, evaluator, obj))) return;
+    await this.charge(a.namespace, { evaluator, obj, delta, deny, dryRun: a.dryRun, what });
+  }
+
+  /**
+   * Charges are batched per namespace, as kube-apiserver's quota evaluator does: the requests that
+   * arrive while one batch is being written are evaluated together against one read of the quotas,
+   * in arrival order, and each changed quota is written once (compare-and-swap) for the whole batch.
+   * Concurrent creates therefore cannot overshoot a quota, and they do not fight over its
+   * resourceVersion one by one.
+   */
+  private charge(namespace: string, req: Omit<PendingCharge, 'resolve' | 'reject'>): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let queue = this.pending.get(namespace);
+      if (!queue) this.pending.set(namespace, (queue = []));
+      queue.push({ ...req, resolve, reject });
+      if (!this.running.has(namespace)) void this.drain(namespace);
+    });
+  }
+
+  private async drain(namespace: string): Promise<void> {
+    this.running.add(namespace);
+    try {
+      for (;;) {
+        const batch = this.pending.get(namespace)?.splice(0) ?? [];
+        if (!batch.length) break;
+        await this.chargeBatch(namespace, batch);
+      }
+    } finally {
+      this.running.delete(namespace);
+      this.pending.delete(namespace);
+    }
+  }
+
+  private async chargeBatch(namespace: string, batch: PendingCharge[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      const matching = (await this.quotas.list(a.namespace)).filter((q) => quotaMatches(q, evaluator, obj));
-      if (!matching.length) return;
-      if (evaluator.constraints) {
-        for (const q of matching) {
-          const required = Object.keys(quotaHard(q)).filter((n) => evaluator.covers(n));
-          const problem = evaluator.constraints(required, obj);
-          if (problem) throw deny(`failed quota: ${nameOf(q)}: ${problem}`);
-        }
+      const outcomes = new Map<PendingCharge, Error | undefined>();
+      let quotas: Obj[];
+      try {
+        quotas = await this.quotas.list(namespace);
+      } catch (err) {
+        for (const p of batch) p.reject(err instanceof Error ? err : new Error(String(err)));
+        return;
       }
-      // every quota is checked before any is charged, so a refusal leaves no charge behind
-      const writes: Obj[] = [];
-      for (const q of matching) {
-        if (charged.has(uidOf(q))) continue;
-        const hard = quotaHard(q);
-        const requested = maskList(delta, Object.keys(hard));
-        if (isZeroList(requested)) continue;
-        let used = quotaUsed(q);
-        const unknown = Object.keys(requested).filter((k) => !used[k]);
-        if (unknown.length) {
-          let counted: ResourceList;
-          try {
-            counted = await this.recount(q, a.namespace);
-          } catch {
-            throw deny(`status unknown for quota: ${nameOf(q)}, resources: ${unknown.sort().join(',')}`);
-          }
-          used = { ...maskList(counted, unknown), ...used };
-        }
-        const next = addLists(maskList(used, Object.keys(requested)), requested);
-        const exceeded = Object.keys(requested).filter((k) => compareQuantities(next[k]!, hard[k]!) > 0);
-        if (exceeded.length) {
-          throw deny(
-            `exceeded quota: ${nameOf(q)}, requested: ${prettyPrint(maskList(requested, exceeded))}, used: ${prettyPrint(maskList(used, exceeded))}, limited: ${prettyPrint(maskList(hard, exceeded))}`,
-          );
-        }
-        writes.push(withUsage(q, next));
-      }
-      if (a.dryRun || !writes.length) return;
-      let lostRace = false;
-      for (const w of writes) {
+      // running usage per quota (by uid), starting from what the quota records
+      const working = new Map<string, { quota: Obj; used: ResourceList; changed: boolean }>();
+      for (const q of quotas) working.set(uidOf(q), { quota: q, used: quotaUsed(q), changed: false });
+      for (const p of batch) {
         try {
-          await this.quotas.updateStatus(w);
-          charged.add(uidOf(w));
+          await this.evaluate(p, namespace, quotas, working);
+          outcomes.set(p, undefined);
         } catch (err) {
-          // someone else charged (or the controller recounted) first: read again and re-check
+          outcomes.set(p, err instanceof Error ? err : new Error(String(err)));
+        }
+      }
+      let lostRace = false;
+      for (const w of working.values()) {
+        if (!w.changed) continue;
+        try {
+          await this.quotas.updateStatus(withUsage(w.quota, w.used));
+        } catch (err) {
+          // the controller (or another server) wrote first: read again and decide the batch again
           if (err instanceof StatusError && (err.code === 409 || err.code === 404)) {
             lostRace = true;
             break;
           }
-          throw err;
+          for (const p of batch) p.reject(err instanceof Error ? err : new Error(String(err)));
+          return;
         }
       }
-      if (!lostRace) return;
-      if (attempt >= this.maxAttempts) {
-        throw tooManyRequests(`${what}: too many concurrent requests are updating the resource quotas of namespace ${a.namespace}; please try again`, 1);
+      if (lostRace && attempt < this.maxAttempts) continue;
+      for (const p of batch) {
+        const outcome = lostRace ? tooManyRequests(`${p.what}: too many concurrent requests are updating the resource quotas of namespace ${namespace}; please try again`, 1) : outcomes.get(p);
+        if (outcome) p.reject(outcome);
+        else p.resolve();
       }
-      if (attempt > 3) await new Promise((r) => setTimeout(r, Math.min(50, Math.floor(Math.random() * attempt * 2))));
+      return;
+    }
+  }
+
+  /** Checks one request against the batch's running usage; charges it there unless it is a dry run. */
+  private async evaluate(p: PendingCharge, namespace: string, quotas: Obj[], working: Map<string, { quota: Obj; used: ResourceList; changed: boolean }>): Promise<void> {
+    const matching = quotas.filter((q) => quotaMatches(q, p.evaluator, p.obj));
+    if (!matching.length) return;
+    if (p.evaluator.constraints) {
+      for (const q of matching) {
+        const required = Object.keys(quotaHard(q)).filter((n) => p.evaluator.covers(n));
+        const problem = p.evaluator.constraints(required, p.obj);
+        if (problem) throw p.deny(`failed quota: ${nameOf(q)}: ${problem}`);
+      }
+    }
+    // every quota is checked before any is charged, so a refusal leaves no charge behind
+    const charges: Array<{ w: { used: ResourceList; changed: boolean }; next: ResourceList }> = [];
+    for (const q of matching) {
+      const w = working.get(uidOf(q))!;
+      const hard = quotaHard(q);
+      const requested = maskList(p.delta, Object.keys(hard));
+      if (isZeroList(requested)) continue;
+      const unknown = Object.keys(requested).filter((k) => !w.used[k]);
+      if (unknown.length) {
+        let counted: ResourceList;
+        try {
+          counted = await this.recount(q, namespace);
+        } catch {
+          throw p.deny(`status unknown for quota: ${nameOf(q)}, resources: ${unknown.sort().join(',')}`);
+        }
+        w.used = { ...maskList(counted, unknown), ...w.used };
+      }
+      const used = w.used;
+      const next = addLists(maskList(used, Object.keys(requested)), requested);
+      const exceeded = Object.keys(requested).filter((k) => compareQuantities(next[k]!, hard[k]!) > 0);
+      if (exceeded.length) {
+        throw p.deny(
+          `exceeded quota: ${nameOf(q)}, requested: ${prettyPrint(maskList(requested, exceeded))}, used: ${prettyPrint(maskList(used, exceeded))}, limited: ${prettyPrint(maskList(hard, exceeded))}`,
+        );
+      }
+      charges.push({ w, next });
+    }
+    if (p.dryRun) return;
+    for (const { w, next } of charges) {
+      w.used = { ...w.used, ...next };
+      w.changed = true;
     }
   }
 
