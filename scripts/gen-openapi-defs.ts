@@ -255,11 +255,32 @@ export function reachable(defs: Record<string, Schema>, roots: string[]): Record
   return out;
 }
 
+/**
+ * Fields kubernetes-types leaves out because Go embeds them (facts of the API, added by hand):
+ * admissionregistration/v1 RuleWithOperations inlines Rule's resources and scope.
+ */
+function addEmbeddedFields(defs: Record<string, Schema>): void {
+  const rule = defs['io.k8s.api.admissionregistration.v1.RuleWithOperations'];
+  if (rule) {
+    rule.properties = {
+      ...rule.properties,
+      resources: {
+        type: 'array',
+        items: { type: 'string', default: '' },
+        description: "Resources is a list of resources this rule applies to. '*' means all resources, 'pods/*' all subresources of pods, '*/scale' the scale subresource of every resource, '*/*' everything.",
+        'x-kubernetes-list-type': 'atomic',
+      },
+      scope: { type: 'string', description: 'Scope specifies the scope of this rule: "Cluster", "Namespaced" or "*" (the default).' },
+    };
+  }
+}
+
 export function generate(): Record<string, Schema> {
   const require = createRequire(import.meta.url);
   const root = path.dirname(require.resolve('kubernetes-types/package.json'));
   const gen = new Generator(root);
   gen.run();
+  addEmbeddedFields(gen.defs);
   stampPatchFacts(gen.defs);
   stampMetaKinds(gen.defs);
   const roots = new Set<string>([

@@ -167,3 +167,27 @@ test('parseFieldValidation defaults to Warn and rejects unknown values', () => {
   assert.equal(parseFieldValidation('Ignore'), 'Ignore');
   assert.equal(statusOf(() => parseFieldValidation('strict')).code, 400);
 });
+
+test('webhook rules accept resources and scope, which Go embeds from Rule', () => {
+  const config = {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingWebhookConfiguration',
+    metadata: { name: 'w' },
+    webhooks: [
+      {
+        name: 'w.example.com',
+        rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], scope: 'Namespaced' }],
+        clientConfig: { url: 'https://127.0.0.1:9443/validate' },
+        sideEffects: 'None',
+        admissionReviewVersions: ['v1'],
+      },
+    ],
+  };
+  const { object, warnings } = checkObjectFields('io.k8s.api.admissionregistration.v1.ValidatingWebhookConfiguration', config, 'Strict', {
+    group: 'admissionregistration.k8s.io',
+    version: 'v1',
+    kind: 'ValidatingWebhookConfiguration',
+  });
+  assert.deepEqual(warnings, []);
+  assert.deepEqual((object['webhooks'] as Array<{ rules: unknown[] }>)[0]!.rules[0], config.webhooks[0]!.rules[0]);
+});
