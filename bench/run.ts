@@ -117,7 +117,8 @@ async function main(): Promise<void> {
     const r = await call(agent, base, 'GET');
     listTimes.push(Number(process.hrtime.bigint() - t) / 1e6);
     const n = (JSON.parse(r.text) as { items: unknown[] }).items.length;
-    if (n !== 10_000) throw new Error(`list returned ${n} items`);
+    // 10,000 configmaps plus kube-root-ca.crt
+    if (n < 10_000) throw new Error(`list returned ${n} items`);
   }
   listTimes.sort((x, y) => x - y);
   add('LIST of 10,000 configmaps (median of 5)', `${listTimes[2]!.toFixed(0)} ms`, '< 300 ms');

@@ -96,6 +96,8 @@ export class ResourceQuotaAdmission implements AdmissionPlugin {
     const evaluator = evaluatorFor(group, resource);
     if (a.operation === 'UPDATE' && !evaluator.chargesUpdates) return;
     const obj = a.object;
+    // most namespaces have no quota for most objects: only requests some quota covers pay for usage
+    if (!(await this.quotas.list(a.namespace)).some((q) => quotaMatches(q, evaluator, obj))) return;
     let delta = evaluator.usage(obj);
     if (a.operation === 'UPDATE' && a.oldObject) {
       // an update pays only for what it adds; what it frees is released by the controller's recount
@@ -105,8 +107,6 @@ export class ResourceQuotaAdmission implements AdmissionPlugin {
     const what = `${qualifiedResource(group, resource)} "${a.name}"`;
     const deny = (msg: string) => forbidden(`${what} is forbidden: ${msg}`, { name: a.name, group: group || undefined, kind: resource });
 
-    // most namespaces have no quota for most objects: only requests some quota covers queue up
-    if (!(await this.quotas.list(a.namespace)).some((q) => quotaMatches(q, evaluator, obj))) return;
     await this.charge(a.namespace, { evaluator, obj, delta, deny, dryRun: a.dryRun, what });
   }
 
