@@ -8,7 +8,6 @@ import type { TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { catalogue } from '../api/catalogue.js';
-import { StatusError } from '../api/status.js';
 import { ensureClusterPki, ensurePrivateDir, type ClusterPki } from '../pki/index.js';
 import { openSqliteStore } from '../storage/index.js';
 import type { Store } from '../storage/store.js';

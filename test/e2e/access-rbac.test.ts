@@ -3,16 +3,15 @@
 // the bootstrap-token cleaner, and the AlwaysAllow mode with its warning.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
+  eventually,
+  bulwarkCli,
   startBulwark,
   runKubectl,
   httpsRequest,
-  BULWARK_BIN,
-  REPO_ROOT,
   KUBECTL_127,
   type BulwarkProcess,
   type HttpResult,
@@ -38,26 +37,6 @@ async function tokenClient(b: BulwarkProcess, token: string): Promise<TokenClien
       runKubectl(empty, ['--server', b.url, '--certificate-authority', path.join(b.dataDir, 'ca.crt'), '--token', token, ...args], { kubeconfig: empty, ...opts }),
     request: (method, urlPath, body, headers) => httpsRequest(`${b.url}${urlPath}`, method, { ca, body, headers: { Authorization: `Bearer ${token}`, ...headers } }),
   };
-}
-
-async function eventually<T>(fn: () => Promise<T>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
-
-function bulwarkCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BULWARK_BIN, ...args], { cwd: REPO_ROOT }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as unknown as { code: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
 }
 
 /** A kube-system/bootstrap-token-<id> Secret as kubeadm writes it. */

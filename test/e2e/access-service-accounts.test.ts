@@ -7,7 +7,17 @@ import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SignJWT, createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
-import { startBulwark, runKubectl, httpsRequest, KUBECTL_127, type BulwarkProcess, type HttpResult, type KubectlOptions, type KubectlResult } from './harness.js';
+import {
+  eventually,
+  startBulwark,
+  runKubectl,
+  httpsRequest,
+  KUBECTL_127,
+  type BulwarkProcess,
+  type HttpResult,
+  type KubectlOptions,
+  type KubectlResult,
+} from './harness.js';
 
 const FORBIDDEN_SECRETS = 'secrets is forbidden: User "system:serviceaccount:demo:ci" cannot list resource "secrets" in API group "" in the namespace "demo"';
 
@@ -29,18 +39,6 @@ async function tokenClient(b: BulwarkProcess, token: string): Promise<TokenClien
 }
 
 /** Retries `fn` until it stops throwing, for caches (RBAC) that catch up shortly after a write. */
-async function eventually<T>(fn: () => Promise<T>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
-
 /**
  * POSTs a TokenReview as the admin and returns its status. A token that does not authenticate is
  * still a successful review (201, authenticated unset or false), never an error for the reviewer.

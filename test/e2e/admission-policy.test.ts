@@ -3,61 +3,19 @@
 // concurrency, OwnerReferencesPermissionEnforcement, ServiceAccount, and ServiceAccountPrincipal off.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
+  eventually,
+  type UserClient,
+  certUser,
   startBulwark,
-  runKubectl,
-  httpsRequest,
-  readCreds,
-  BULWARK_BIN,
-  REPO_ROOT,
   type BulwarkProcess,
-  type HttpResult,
   type KubectlOptions,
-  type KubectlResult,
 } from './harness.js';
 
 type Obj = Record<string, unknown>;
-
-async function eventually<T>(fn: () => Promise<T>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
-
-function bulwarkCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BULWARK_BIN, ...args], { cwd: REPO_ROOT, timeout: 30_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as unknown as { code: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
-
-interface UserClient {
-  kubectl(args: string[], opts?: KubectlOptions): Promise<KubectlResult>;
-  request(method: string, urlPath: string, body?: unknown): Promise<HttpResult>;
-}
-
-/** A client-certificate user made by `bulwark kubeconfig`. */
-async function certUser(b: BulwarkProcess, user: string): Promise<UserClient> {
-  const out = path.join(b.dataDir, `${user}.kubeconfig`);
-  const made = await bulwarkCli(['kubeconfig', '--data-dir', b.dataDir, '--user', user, '--out', out]);
-  assert.equal(made.code, 0, made.stderr);
-  const creds = await readCreds(out);
-  return {
-    kubectl: (args, opts) => runKubectl(out, args, opts),
-    request: (method, urlPath, body) => httpsRequest(`${b.url}${urlPath}`, method, { ...creds, body }),
-  };
-}
 
 function pod(name: string, spec: Obj = {}, meta: Obj = {}): Obj {
   return {

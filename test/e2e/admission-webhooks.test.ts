@@ -5,22 +5,15 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startBulwark, type BulwarkProcess, type KubectlOptions } from './harness.js';
+import {
+  eventually,
+  startBulwark,
+  type BulwarkProcess,
+  type KubectlOptions,
+} from './harness.js';
 import { startTestWebhookServer, type TestWebhookServer } from '../../src/admission/webhook/test-webhook-server.js';
 
 type Obj = Record<string, unknown>;
-
-async function eventually<T>(fn: () => Promise<T>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
 
 function configMap(name: string, labels: Record<string, string> = {}): Obj {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels }, data: { k: 'v' } };

@@ -203,3 +203,42 @@ export async function startBulwark(opts: StartOptions = {}): Promise<BulwarkProc
     },
   };
 }
+
+/** Retries `fn` until it stops throwing or the time is up (then its last error is thrown). */
+export async function eventually<T>(fn: () => Promise<T>, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/** Runs the `bulwark` CLI from the repository root. */
+export function bulwarkCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BULWARK_BIN, ...args], { cwd: REPO_ROOT, timeout: 30_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as unknown as { code: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+export interface UserClient {
+  kubectl(args: string[], opts?: KubectlOptions): Promise<KubectlResult>;
+  request(method: string, urlPath: string, body?: unknown): Promise<HttpResult>;
+}
+
+/** A client-certificate user made by `bulwark kubeconfig` (no groups: RBAC decides everything). */
+export async function certUser(b: BulwarkProcess, user: string): Promise<UserClient> {
+  const out = path.join(b.dataDir, `${user}.kubeconfig`);
+  const made = await bulwarkCli(['kubeconfig', '--data-dir', b.dataDir, '--user', user, '--out', out]);
+  if (made.code !== 0) throw new Error(`bulwark kubeconfig --user ${user} failed: ${made.stderr}`);
+  const creds = await readCreds(out);
+  return {
+    kubectl: (args, opts) => runKubectl(out, args, opts),
+    request: (method, urlPath, body) => httpsRequest(`${b.url}${urlPath}`, method, { ...creds, body }),
+  };
+}
