@@ -50,28 +50,36 @@ async function podCreates(args: string[], prefix: string, count: number, withQuo
 export interface AdmissionBenchResult {
   withAdmission: number;
   withoutAdmission: number;
+  /** Median over the rounds of (with / without), each round measured back to back. */
+  ratio: number;
   /** The same with a ResourceQuota in the namespace (every create also commits the quota's usage). */
   withQuota: number;
   withoutQuota: number;
+  quotaRatio: number;
   podSecurity: { restrictedCompliantUs: number; privilegedViolatingUs: number };
   webhook: { p50Ms: number; p99Ms: number };
 }
 
-export async function measureAdmission(): Promise<AdmissionBenchResult> {
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+export async function measureAdmission(rounds = 5, podsPerRun = 1500): Promise<AdmissionBenchResult> {
   const disableAll = ['--disable-admission-plugins', DEFAULT_ENABLED_PLUGINS.join(',')];
-  const sums = { withAdmission: 0, withoutAdmission: 0, withQuota: 0, withoutQuota: 0 };
-  // alternate so that machine noise falls on all alike
-  for (let round = 0; round < 2; round++) {
-    sums.withAdmission += await podCreates([], `a${round}`, 3000, false);
-    sums.withoutAdmission += await podCreates(disableAll, `n${round}`, 3000, false);
-    sums.withQuota += await podCreates([], `q${round}`, 3000, true);
-    sums.withoutQuota += await podCreates(disableAll, `m${round}`, 3000, true);
+  const runs = { withAdmission: [] as number[], withoutAdmission: [] as number[], withQuota: [] as number[], withoutQuota: [] as number[] };
+  // each round measures the pairs back to back, so that the machine's drift falls on both alike
+  for (let round = 0; round < rounds; round++) {
+    runs.withAdmission.push(await podCreates([], `a${round}`, podsPerRun, false));
+    runs.withoutAdmission.push(await podCreates(disableAll, `n${round}`, podsPerRun, false));
+    runs.withQuota.push(await podCreates([], `q${round}`, podsPerRun, true));
+    runs.withoutQuota.push(await podCreates(disableAll, `m${round}`, podsPerRun, true));
   }
   return {
-    withAdmission: sums.withAdmission / 2,
-    withoutAdmission: sums.withoutAdmission / 2,
-    withQuota: sums.withQuota / 2,
-    withoutQuota: sums.withoutQuota / 2,
+    withAdmission: mean(runs.withAdmission),
+    withoutAdmission: mean(runs.withoutAdmission),
+    ratio: median(runs.withAdmission.map((x, i) => x / runs.withoutAdmission[i]!)),
+    withQuota: mean(runs.withQuota),
+    withoutQuota: mean(runs.withoutQuota),
+    quotaRatio: median(runs.withQuota.map((x, i) => x / runs.withoutQuota[i]!)),
     podSecurity: measurePodSecurity(),
     webhook: await measureWebhookLatency(),
   };

@@ -26,7 +26,19 @@ interface LimitItem {
   maxLimitRequestRatio: ResourceList;
 }
 
+/**
+ * Parsed items by LimitRange object. The admission lookup hands out the same (frozen) object until
+ * the LimitRange changes, so its quantities are parsed once, not once per pod.
+ */
+const parsedItems = new WeakMap<Obj, LimitItem[]>();
+
 function limitItems(limitRange: Obj): LimitItem[] {
+  let items = parsedItems.get(limitRange);
+  if (!items) parsedItems.set(limitRange, (items = parseLimitItems(limitRange)));
+  return items;
+}
+
+function parseLimitItems(limitRange: Obj): LimitItem[] {
   return arrOf(objOf(limitRange['spec'])['limits']).map((l) => ({
     type: String(l['type'] ?? ''),
     min: toResourceList(l['min']),
@@ -41,8 +53,16 @@ const canonical = (v: unknown): unknown => (typeof v === 'string' || typeof v ==
 
 // ---- defaults --------------------------------------------------------------------------------------
 
+const parsedDefaults = new WeakMap<Obj, { limits: Obj; requests: Obj }>();
+
 /** The default limits and requests of a LimitRange's Container items; a later item wins a resource. */
 function containerDefaults(limitRange: Obj): { limits: Obj; requests: Obj } {
+  let d = parsedDefaults.get(limitRange);
+  if (!d) parsedDefaults.set(limitRange, (d = computeContainerDefaults(limitRange)));
+  return d;
+}
+
+function computeContainerDefaults(limitRange: Obj): { limits: Obj; requests: Obj } {
   const limits: Obj = {};
   const requests: Obj = {};
   for (const item of limitItems(limitRange)) {

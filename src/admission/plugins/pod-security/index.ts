@@ -164,6 +164,7 @@ export interface PodSecurityOptions {
 }
 
 export class PodSecurity implements AdmissionPlugin {
+  private readonly policies = new WeakMap<object, { policy: Policy; errors: LabelError[] }>();
   readonly name = 'PodSecurity';
   private readonly lookup: AdmissionLookup;
   private readonly defaults: Policy;
@@ -214,7 +215,10 @@ export class PodSecurity implements AdmissionPlugin {
   private async namespacePolicy(ns: string): Promise<{ policy: Policy; errors: LabelError[] }> {
     const obj = await this.lookup.get('', 'namespaces', '', ns);
     if (!obj) throw new Error(`namespace "${ns}" not found`);
-    return policyFromLabels(asObj(asObj(obj['metadata'])?.['labels']), this.defaults);
+    // the lookup hands out the same (frozen) namespace object until it changes: parse its labels once
+    let parsed = this.policies.get(obj);
+    if (!parsed) this.policies.set(obj, (parsed = policyFromLabels(asObj(asObj(obj['metadata'])?.['labels']), this.defaults)));
+    return parsed;
   }
 
   private async validatePod(a: AdmissionAttributes): Promise<void> {
