@@ -72,11 +72,7 @@ describe('static tokens, bootstrap tokens, escalation prevention and impersonati
   let bob: TokenClient;
   let tmp: string;
 
-  const ok = async (args: string[], opts?: KubectlOptions) => {
-    const r = await b.kubectl(args, opts);
-    assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed:\n${r.stderr}\n${r.stdout}`);
-    return r;
-  };
+  const ok = (args: string[], opts?: KubectlOptions) => b.kubectlOk(args, opts);
   const apply = async (yaml: string) => {
     const f = path.join(tmp, `obj-${Date.now()}-${Math.random().toString(36).slice(2)}.yaml`);
     await writeFile(f, yaml);

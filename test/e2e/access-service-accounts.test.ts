@@ -69,11 +69,7 @@ describe('service-account tokens with RBAC (kubectl create token, auth can-i, au
   let ci: TokenClient;
   let token: string;
 
-  const ok = async (args: string[], opts?: KubectlOptions) => {
-    const r = await b.kubectl(args, opts);
-    assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed:\n${r.stderr}\n${r.stdout}`);
-    return r;
-  };
+  const ok = (args: string[], opts?: KubectlOptions) => b.kubectlOk(args, opts);
 
   before(async () => {
     b = await startBulwark();
@@ -281,11 +277,7 @@ describe('service-account token validity (forged, expired, foreign, other audien
   const AUDIENCES = ['https://issuer.bulwark.test', 'bulwark-api'];
   let b: BulwarkProcess;
   let token: string;
-  const ok = async (args: string[]) => {
-    const r = await b.kubectl(args);
-    assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed:\n${r.stderr}\n${r.stdout}`);
-    return r;
-  };
+  const ok = (args: string[], opts?: KubectlOptions) => b.kubectlOk(args, opts);
   /** One request with the token: a single failure for the auth-failure limiter, unlike kubectl's retries. */
   const whoami = async (t: string) => (await tokenClient(b, t)).request('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
   const signingKey = async () => createPrivateKey(await readFile(path.join(b.dataDir, 'sa.key'), 'utf8'));

@@ -16,6 +16,7 @@ import {
   REPO_ROOT,
   type BulwarkProcess,
   type KubectlOptions,
+  writeManifest,
 } from './harness.js';
 
 type Obj = Record<string, unknown>;
@@ -100,16 +101,8 @@ describe('ServiceAccountPrincipal and the example in-process plugin', () => {
   let b: BulwarkProcess;
   let tmp: string;
 
-  const ok = async (args: string[], opts?: KubectlOptions) => {
-    const r = await b.kubectl(args, opts);
-    assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed:\n${r.stderr}\n${r.stdout}`);
-    return r;
-  };
-  const file = async (obj: Obj | string) => {
-    const f = path.join(tmp, `obj-${Date.now()}-${Math.random().toString(36).slice(2)}.yaml`);
-    await writeFile(f, typeof obj === 'string' ? obj : JSON.stringify(obj));
-    return f;
-  };
+  const ok = (args: string[], opts?: KubectlOptions) => b.kubectlOk(args, opts);
+  const file = (obj: Obj | string) => writeManifest(tmp, obj);
   const namespace = async (name: string) => {
     await ok(['create', 'namespace', name]);
     await eventually(async () => {

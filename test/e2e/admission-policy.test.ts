@@ -3,7 +3,7 @@
 // concurrency, OwnerReferencesPermissionEnforcement, ServiceAccount, and ServiceAccountPrincipal off.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -13,6 +13,7 @@ import {
   startBulwark,
   type BulwarkProcess,
   type KubectlOptions,
+  writeManifest,
 } from './harness.js';
 
 type Obj = Record<string, unknown>;
@@ -63,16 +64,8 @@ describe('built-in admission plugins on a default server', () => {
   let b: BulwarkProcess;
   let tmp: string;
 
-  const ok = async (args: string[], opts?: KubectlOptions) => {
-    const r = await b.kubectl(args, opts);
-    assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed:\n${r.stderr}\n${r.stdout}`);
-    return r;
-  };
-  const file = async (obj: Obj | string) => {
-    const f = path.join(tmp, `obj-${Date.now()}-${Math.random().toString(36).slice(2)}.yaml`);
-    await writeFile(f, typeof obj === 'string' ? obj : JSON.stringify(obj));
-    return f;
-  };
+  const ok = (args: string[], opts?: KubectlOptions) => b.kubectlOk(args, opts);
+  const file = (obj: Obj | string) => writeManifest(tmp, obj);
   /** A namespace whose `default` ServiceAccount exists (pods need it). */
   const namespace = async (name: string, labels: Record<string, string> = {}) => {
     await ok(['create', 'namespace', name]);

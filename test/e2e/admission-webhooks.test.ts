@@ -2,7 +2,7 @@
 // webhook's denial, a mutating webhook's JSONPatch, and failurePolicy Fail/Ignore with the webhook down.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -10,6 +10,7 @@ import {
   startBulwark,
   type BulwarkProcess,
   type KubectlOptions,
+  writeManifest,
 } from './harness.js';
 import { startTestWebhookServer, type TestWebhookServer } from '../../src/admission/webhook/test-webhook-server.js';
 
@@ -52,16 +53,8 @@ describe('admission webhooks', () => {
   let wh: TestWebhookServer;
   let tmp: string;
 
-  const ok = async (args: string[], opts?: KubectlOptions) => {
-    const r = await b.kubectl(args, opts);
-    assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed:\n${r.stderr}\n${r.stdout}`);
-    return r;
-  };
-  const file = async (obj: Obj) => {
-    const f = path.join(tmp, `obj-${Date.now()}-${Math.random().toString(36).slice(2)}.yaml`);
-    await writeFile(f, JSON.stringify(obj));
-    return f;
-  };
+  const ok = (args: string[], opts?: KubectlOptions) => b.kubectlOk(args, opts);
+  const file = (obj: Obj) => writeManifest(tmp, obj);
   const namespace = async (name: string, selector: string) => {
     await ok(['create', 'namespace', name]);
     await ok(['label', 'ns', name, `webhook-test=${selector}`]);

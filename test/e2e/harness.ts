@@ -1,7 +1,7 @@
 // End-to-end harness: starts a real `bulwark server` process (the way the README does, through
 // bin/bulwark.js) on a free loopback port and drives it with real kubectl over TLS.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import https from 'node:https';
 import os from 'node:os';
@@ -35,6 +35,8 @@ export interface BulwarkProcess {
   stderr: () => string;
   /** Runs kubectl with the admin kubeconfig. */
   kubectl(args: string[], opts?: KubectlOptions): Promise<KubectlResult>;
+  /** The same, failing (with kubectl's output) unless kubectl exits 0. */
+  kubectlOk(args: string[], opts?: KubectlOptions): Promise<KubectlResult>;
   /** GET/POST… over TLS with the admin credentials; returns status and parsed body. */
   request(method: string, urlPath: string, body?: unknown, headers?: Record<string, string>): Promise<HttpResult>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
@@ -195,6 +197,11 @@ export async function startBulwark(opts: StartOptions = {}): Promise<BulwarkProc
     stdout: () => out,
     stderr: () => err,
     kubectl: (args, kopts) => runKubectl(kubeconfig, args, kopts),
+    async kubectlOk(args, kopts) {
+      const r = await runKubectl(kubeconfig, args, kopts);
+      if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (exit ${r.code}):\n${r.stderr}\n${r.stdout}`);
+      return r;
+    },
     request: (method, urlPath, body, headers) => httpsRequest(`${url}${urlPath}`, method, { ca: c.ca, cert: c.cert, key: c.key, body, headers }),
     stop,
     async cleanup() {
@@ -241,4 +248,11 @@ export async function certUser(b: BulwarkProcess, user: string): Promise<UserCli
     kubectl: (args, opts) => runKubectl(out, args, opts),
     request: (method, urlPath, body) => httpsRequest(`${b.url}${urlPath}`, method, { ...creds, body }),
   };
+}
+
+/** Writes an object (as JSON, which kubectl reads as YAML too) or YAML text to a new file in `dir`. */
+export async function writeManifest(dir: string, obj: Record<string, unknown> | string): Promise<string> {
+  const f = path.join(dir, `obj-${Date.now()}-${Math.random().toString(36).slice(2)}.yaml`);
+  await writeFile(f, typeof obj === 'string' ? obj : JSON.stringify(obj));
+  return f;
 }
