@@ -221,16 +221,16 @@ export class PodSecurity implements AdmissionPlugin {
     return parsed;
   }
 
+  /** Exempt namespaces and users skip every check; the exemption is recorded for audit. */
+  private exempt(a: AdmissionAttributes): boolean {
+    const why = this.isExemptNamespace(a.namespace) ? 'namespace' : this.isExemptUser(a.user.username) ? 'user' : undefined;
+    if (why) a.auditAnnotations[ANNOTATION.exempt] = why;
+    return why !== undefined;
+  }
+
   private async validatePod(a: AdmissionAttributes): Promise<void> {
     if (IGNORED_POD_SUBRESOURCES.has(a.subresource)) return;
-    if (this.isExemptNamespace(a.namespace)) {
-      a.auditAnnotations[ANNOTATION.exempt] = 'namespace';
-      return;
-    }
-    if (this.isExemptUser(a.user.username)) {
-      a.auditAnnotations[ANNOTATION.exempt] = 'user';
-      return;
-    }
+    if (this.exempt(a)) return;
     let ns: { policy: Policy; errors: LabelError[] };
     try {
       ns = await this.namespacePolicy(a.namespace);
@@ -254,14 +254,7 @@ export class PodSecurity implements AdmissionPlugin {
 
   private async validateController(a: AdmissionAttributes, path: string[]): Promise<void> {
     if (a.subresource !== '') return;
-    if (this.isExemptNamespace(a.namespace)) {
-      a.auditAnnotations[ANNOTATION.exempt] = 'namespace';
-      return;
-    }
-    if (this.isExemptUser(a.user.username)) {
-      a.auditAnnotations[ANNOTATION.exempt] = 'user';
-      return;
-    }
+    if (this.exempt(a)) return;
     let ns: { policy: Policy; errors: LabelError[] };
     try {
       ns = await this.namespacePolicy(a.namespace);
