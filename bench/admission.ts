@@ -36,10 +36,14 @@ async function podCreates(args: string[], prefix: string, count: number, withQuo
     await call(agent, `${ns}/bench/limitranges`, 'POST', JSON.stringify({ apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'lr' }, spec: { limits: [{ type: 'Container', max: { memory: '1Gi' }, default: { cpu: '100m' } }] } }));
     if (withQuota) await call(agent, `${ns}/bench/resourcequotas`, 'POST', JSON.stringify({ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'q' }, spec: { hard: { pods: '100000' } } }));
     for (let i = 0; i < 50 && (await call(agent, `${ns}/bench/serviceaccounts/default`, 'GET')).status !== 200; i++) await new Promise((r) => setTimeout(r, 20));
-    const r = await load(32, count, async (i) => {
-      const res = await call(agent, `${ns}/bench/pods`, 'POST', pod(`${prefix}-${i}`));
+    const create = (name: string) => async () => {
+      const res = await call(agent, `${ns}/bench/pods`, 'POST', pod(name));
       if (res.status !== 201) throw new Error(`pod create: ${res.status} ${res.text}`);
-    });
+    };
+    // warm up first: a fresh server spends its first thousands of requests compiling (JIT) the code
+    // they run, which would otherwise weigh on whichever server runs more code
+    await load(32, 2000, (i) => create(`warmup-${prefix}-${i}`)());
+    const r = await load(32, count, (i) => create(`${prefix}-${i}`)());
     agent.destroy();
     return r.opsPerSec;
   } finally {
@@ -63,7 +67,7 @@ export interface AdmissionBenchResult {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-export async function measureAdmission(rounds = 5, podsPerRun = 1500): Promise<AdmissionBenchResult> {
+export async function measureAdmission(rounds = 5, podsPerRun = 2000): Promise<AdmissionBenchResult> {
   const disableAll = ['--disable-admission-plugins', DEFAULT_ENABLED_PLUGINS.join(',')];
   const runs = { withAdmission: [] as number[], withoutAdmission: [] as number[], withQuota: [] as number[], withoutQuota: [] as number[] };
   // each round measures the pairs back to back, so that the machine's drift falls on both alike
