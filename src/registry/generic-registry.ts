@@ -20,14 +20,14 @@ import { applyDefaults } from '../api/defaults.js';
 import { validateObject } from '../api/validation/index.js';
 import { checkObjectFields, type FieldValidation } from '../api/field-validation.js';
 import { parseFieldSelector, parseLabelSelector, type FieldSelector, type LabelSelector } from '../api/selectors.js';
-import type { KeyValue, Store, Watcher } from '../storage/store.js';
+import type { KeyValue, Store, Watcher, WatchEvent as StoreWatchEvent } from '../storage/store.js';
 import { StoreError } from '../storage/store.js';
 import type { AdmissionChain } from '../admission/chain.js';
 import type { AdmissionAttributes, AdmissionOperation } from '../admission/types.js';
 import type { UserInfo } from '../endpoints/context.js';
 import { strategicMergePatch } from './strategic-merge-patch.js';
 import { strategyFor, type Strategy } from './strategy.js';
-import { type KObject, deepClone, isPlainObject, jsonEqual, metaOf, nowTimestamp } from './object.js';
+import { type KObject, deepClone, deepFreeze, isPlainObject, jsonEqual, metaOf, nowTimestamp } from './object.js';
 import { mergePatch } from './merge-patch.js';
 import { ServiceIPAllocator } from './service-ip-allocator.js';
 
@@ -109,6 +109,8 @@ export class GenericRegistry {
   readonly strategy: Strategy;
   readonly qualified: string;
   private readonly ipAllocator?: ServiceIPAllocator;
+  private lastEvent?: StoreWatchEvent;
+  private lastEventObject?: KObject;
 
   constructor(
     readonly info: ResourceInfo,
@@ -130,6 +132,20 @@ export class GenericRegistry {
 
   prefix(namespace: string): string {
     return storagePrefix(this.info, this.info.namespaced && namespace ? namespace : undefined);
+  }
+
+  /**
+   * The store hands every watcher the same event object: decode it once for all of them (the
+   * server's own controllers watch every pod, for example). The object is shared, so it is frozen.
+   */
+  private decodeEvent(ev: StoreWatchEvent): KObject {
+    if (this.lastEvent !== ev) {
+      const obj = this.decode(ev.kv);
+      if (ev.type === 'delete') metaOf(obj).resourceVersion = String(ev.revision);
+      this.lastEvent = ev;
+      this.lastEventObject = deepFreeze(obj);
+    }
+    return this.lastEventObject!;
   }
 
   decode(kv: KeyValue): KObject {
@@ -301,9 +317,8 @@ export class GenericRegistry {
       watcher = this.store.watch(prefix, {
         afterRevision: after,
         onEvent: (ev) => {
-          const obj = this.decode(ev.kv);
+          const obj = this.decodeEvent(ev);
           if (ev.type === 'delete') {
-            metaOf(obj).resourceVersion = String(ev.revision);
             if (!match || match(obj)) send({ type: 'DELETED', object: obj, revision: ev.revision });
             return;
           }

@@ -46,6 +46,15 @@ export function deepClone<T>(v: T): T {
   return structuredClone(v);
 }
 
+/** Freezes a JSON value and everything in it, so that a value shared between readers cannot be changed. */
+export function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const child of Object.values(v as object)) deepFreeze(child);
+  }
+  return v;
+}
+
 /** Structural equality of JSON values (key order does not matter). */
 export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;

@@ -7,7 +7,7 @@
 import type { AdmissionLookup } from '../admission/types.js';
 import type { ObjectLookup } from '../authn/lookup.js';
 import type { GenericRegistry } from '../registry/generic-registry.js';
-import { metaOf, type KObject } from '../registry/object.js';
+import { deepFreeze, metaOf, type KObject } from '../registry/object.js';
 import { Informer } from '../controllers/informer.js';
 import type { RegistryLookup } from './system-objects.js';
 
@@ -17,14 +17,6 @@ export const CACHED_RESOURCES: ReadonlyArray<readonly [group: string, resource: 
   ['', 'limitranges'],
   ['', 'resourcequotas'],
 ];
-
-function deepFreeze<T>(v: T): T {
-  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    for (const child of Object.values(v as object)) deepFreeze(child);
-  }
-  return v;
-}
 
 /** One resource's objects by namespace, then name. */
 class ResourceCache {
