@@ -25,16 +25,20 @@ const pod = (name: string) =>
     },
   });
 
-async function podCreates(args: string[], prefix: string, count: number, withQuota: boolean): Promise<number> {
+type Setup = 'plain' | 'policy' | 'quota';
+
+async function podCreates(args: string[], prefix: string, count: number, setup: Setup): Promise<number> {
   const b = await startBulwark({ args });
   try {
     const c = await readCreds(b.kubeconfig);
     const agent = new https.Agent({ keepAlive: true, maxSockets: 32, ...c });
-    // a namespace with the restricted level in every mode, a LimitRange and (if asked) a quota
+    // plain: a namespace with no policy; policy: the restricted level in every mode and a
+    // LimitRange; quota: policy plus a ResourceQuota on pods
     const ns = `${b.url}/api/v1/namespaces`;
-    await call(agent, ns, 'POST', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench', labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted', 'pod-security.kubernetes.io/audit': 'restricted' } } }));
-    await call(agent, `${ns}/bench/limitranges`, 'POST', JSON.stringify({ apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'lr' }, spec: { limits: [{ type: 'Container', max: { memory: '1Gi' }, default: { cpu: '100m' } }] } }));
-    if (withQuota) await call(agent, `${ns}/bench/resourcequotas`, 'POST', JSON.stringify({ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'q' }, spec: { hard: { pods: '100000' } } }));
+    const labels = setup === 'plain' ? {} : { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted', 'pod-security.kubernetes.io/audit': 'restricted' };
+    await call(agent, ns, 'POST', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench', labels } }));
+    if (setup !== 'plain') await call(agent, `${ns}/bench/limitranges`, 'POST', JSON.stringify({ apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'lr' }, spec: { limits: [{ type: 'Container', max: { memory: '1Gi' }, default: { cpu: '100m' } }] } }));
+    if (setup === 'quota') await call(agent, `${ns}/bench/resourcequotas`, 'POST', JSON.stringify({ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'q' }, spec: { hard: { pods: '100000' } } }));
     for (let i = 0; i < 50 && (await call(agent, `${ns}/bench/serviceaccounts/default`, 'GET')).status !== 200; i++) await new Promise((r) => setTimeout(r, 20));
     const create = (name: string) => async () => {
       const res = await call(agent, `${ns}/bench/pods`, 'POST', pod(name));
@@ -52,6 +56,8 @@ async function podCreates(args: string[], prefix: string, count: number, withQuo
 }
 
 export interface AdmissionBenchResult {
+  /** A namespace without policy objects: the plugins run but find nothing to apply. */
+  plainRatio: number;
   withAdmission: number;
   withoutAdmission: number;
   /** Median over the rounds of (with / without), each round measured back to back. */
@@ -69,15 +75,18 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 export async function measureAdmission(rounds = 5, podsPerRun = 2000): Promise<AdmissionBenchResult> {
   const disableAll = ['--disable-admission-plugins', DEFAULT_ENABLED_PLUGINS.join(',')];
-  const runs = { withAdmission: [] as number[], withoutAdmission: [] as number[], withQuota: [] as number[], withoutQuota: [] as number[] };
+  const runs = { plainWith: [] as number[], plainWithout: [] as number[], withAdmission: [] as number[], withoutAdmission: [] as number[], withQuota: [] as number[], withoutQuota: [] as number[] };
   // each round measures the pairs back to back, so that the machine's drift falls on both alike
   for (let round = 0; round < rounds; round++) {
-    runs.withAdmission.push(await podCreates([], `a${round}`, podsPerRun, false));
-    runs.withoutAdmission.push(await podCreates(disableAll, `n${round}`, podsPerRun, false));
-    runs.withQuota.push(await podCreates([], `q${round}`, podsPerRun, true));
-    runs.withoutQuota.push(await podCreates(disableAll, `m${round}`, podsPerRun, true));
+    runs.plainWith.push(await podCreates([], `pa${round}`, podsPerRun, 'plain'));
+    runs.plainWithout.push(await podCreates(disableAll, `pn${round}`, podsPerRun, 'plain'));
+    runs.withAdmission.push(await podCreates([], `a${round}`, podsPerRun, 'policy'));
+    runs.withoutAdmission.push(await podCreates(disableAll, `n${round}`, podsPerRun, 'policy'));
+    runs.withQuota.push(await podCreates([], `q${round}`, podsPerRun, 'quota'));
+    runs.withoutQuota.push(await podCreates(disableAll, `m${round}`, podsPerRun, 'quota'));
   }
   return {
+    plainRatio: median(runs.plainWith.map((x, i) => x / runs.plainWithout[i]!)),
     withAdmission: mean(runs.withAdmission),
     withoutAdmission: mean(runs.withoutAdmission),
     ratio: median(runs.withAdmission.map((x, i) => x / runs.withoutAdmission[i]!)),
