@@ -113,3 +113,13 @@ const STORAGE_NAMES: Record<string, string> = { services: 'services/specs', endp
 function storageResourceName(r: ResourceInfo): string {
   return (r.group === '' && STORAGE_NAMES[r.resource]) || r.resource;
 }
+
+const byStorageName = new Map(catalogue.map((r) => [storageResourceName(r), r] as const));
+
+/** The resource a storage key belongs to (`/registry/secrets/ns/name` → secrets), if it is one of ours. */
+export function resourceForStorageKey(key: string): ResourceInfo | undefined {
+  const rest = key.startsWith('/registry/') ? key.slice('/registry/'.length) : undefined;
+  if (rest === undefined) return undefined;
+  const [first, second] = rest.split('/');
+  return byStorageName.get(`${first}/${second}`) ?? byStorageName.get(first ?? '');
+}

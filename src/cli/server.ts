@@ -60,6 +60,7 @@ export function registerServerCommand(program: Command): void {
     .option('--enable-admission-plugins <names>', 'admission plugins to enable besides the defaults (comma-separated, kube-apiserver names)', collect, [])
     .option('--disable-admission-plugins <names>', 'default admission plugins to turn off (comma-separated)', collect, [])
     .option('--admission-control-config-file <file>', 'AdmissionConfiguration (apiserver.config.k8s.io/v1): per-plugin configuration and in-process plugin modules')
+    .option('--encryption-provider-config <file>', 'EncryptionConfiguration for encryption at rest; default <data-dir>/encryption-config.yaml, generated at first start (Secrets with secretbox)')
     .option('--authorization-mode <modes>', 'authorizers in order: RBAC (default) or AlwaysAllow (insecure: every authenticated request is allowed)', 'RBAC')
     .action(async (o: Record<string, unknown>) => {
       const opts: ServerOptions = {
@@ -87,6 +88,7 @@ export function registerServerCommand(program: Command): void {
         enableAdmissionPlugins: o['enableAdmissionPlugins'] as string[],
         disableAdmissionPlugins: o['disableAdmissionPlugins'] as string[],
         admissionControlConfigFile: o['admissionControlConfigFile'] as string | undefined,
+        encryptionProviderConfig: o['encryptionProviderConfig'] as string | undefined,
       };
       const running = await startServer(opts);
       const kubeconfig = path.relative(process.cwd(), running.pki.adminKubeconfigPath) || running.pki.adminKubeconfigPath;

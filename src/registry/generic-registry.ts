@@ -494,7 +494,7 @@ export class GenericRegistry {
     }
     finalMeta.resourceVersion = String(kv.modRevision);
     // an unchanged object is not written again, unless its stored form is stale (re-encryption)
-    if (jsonEqual(obj, old) || opts.dryRun) return { object: obj, created: false };
+    if ((jsonEqual(obj, old) && !kv.stale) || opts.dryRun) return { object: obj, created: false };
     try {
       const next = await this.store.update(this.key(namespace, name), this.encode(obj), kv.modRevision);
       finalMeta.resourceVersion = String(next.modRevision);

@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { catalogue } from '../api/catalogue.js';
 import { ensureClusterPki, ensurePrivateDir, type ClusterPki } from '../pki/index.js';
-import { openSqliteStore } from '../storage/index.js';
+import { openSqliteStore, TransformingStore } from '../storage/index.js';
+import { buildStorageTransformers } from './encryption.js';
 import type { Store } from '../storage/store.js';
 import { GenericRegistry } from '../registry/generic-registry.js';
 import type { AdmissionChain } from '../admission/chain.js';
@@ -89,7 +90,9 @@ export async function startServer(opts: ServerOptions, logger?: Logger): Promise
   const clientCAs = [pki.ca.certPem];
   if (opts.clientCaFile) clientCAs.push(await readFile(opts.clientCaFile, 'utf8'));
 
-  const store = await openSqliteStore(path.join(dataDir, STORE_FILE), { compactionIntervalMs: opts.compactionIntervalMs });
+  const encryption = await buildStorageTransformers(opts.encryptionProviderConfig, dataDir);
+  log.info(`encryption at rest: ${encryption.path}`);
+  const store = new TransformingStore(await openSqliteStore(path.join(dataDir, STORE_FILE), { compactionIntervalMs: opts.compactionIntervalMs }), encryption.transformerFor);
   const authz = buildAuthorization(opts.authorizationModes);
   if (opts.authorizationModes.includes('AlwaysAllow')) {
     log.warn('INSECURE: --authorization-mode includes AlwaysAllow: every authenticated request is allowed, RBAC is not enforced');

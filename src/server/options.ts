@@ -31,6 +31,8 @@ export interface ServerOptions {
   enableAdmissionPlugins: string[];
   disableAdmissionPlugins: string[];
   admissionControlConfigFile?: string;
+  /** EncryptionConfiguration; by default <data-dir>/encryption-config.yaml, generated (Secrets with secretbox). */
+  encryptionProviderConfig?: string;
 }
 
 export type AuthorizationMode = 'RBAC' | 'AlwaysAllow';

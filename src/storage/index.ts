@@ -3,3 +3,4 @@
 export * from './store.js';
 export { openSqliteStore, SqliteStore } from './sqlite/sqlite-store.js';
 export type { SqliteStoreOptions } from './sqlite/sqlite-store.js';
+export { TransformingStore, type StoreValueTransformer, type TransformerForKey } from './transforming-store.js';

@@ -9,6 +9,8 @@ export interface KeyValue {
   createRevision: number;
   /** Revision of the last write to this key: metadata.resourceVersion. */
   modRevision: number;
+  /** Read through a transformer other than the one writes use (an old key): rewrite on update. */
+  stale?: boolean;
 }
 
 export type WatchEventType = 'put' | 'delete';
