@@ -61,6 +61,7 @@ export function registerServerCommand(program: Command): void {
     .option('--disable-admission-plugins <names>', 'default admission plugins to turn off (comma-separated)', collect, [])
     .option('--admission-control-config-file <file>', 'AdmissionConfiguration (apiserver.config.k8s.io/v1): per-plugin configuration and in-process plugin modules')
     .option('--encryption-provider-config <file>', 'EncryptionConfiguration for encryption at rest; default <data-dir>/encryption-config.yaml, generated at first start (Secrets with secretbox)')
+    .option('--encryption-provider-config-automatic-reload [bool]', 'watch the encryption configuration file: valid changes apply without a restart, invalid ones are reported in /readyz and /metrics', bool('--encryption-provider-config-automatic-reload'), false)
     .option('--authorization-mode <modes>', 'authorizers in order: RBAC (default) or AlwaysAllow (insecure: every authenticated request is allowed)', 'RBAC')
     .action(async (o: Record<string, unknown>) => {
       const opts: ServerOptions = {
@@ -89,6 +90,7 @@ export function registerServerCommand(program: Command): void {
         disableAdmissionPlugins: o['disableAdmissionPlugins'] as string[],
         admissionControlConfigFile: o['admissionControlConfigFile'] as string | undefined,
         encryptionProviderConfig: o['encryptionProviderConfig'] as string | undefined,
+        encryptionProviderConfigAutomaticReload: o['encryptionProviderConfigAutomaticReload'] === true,
       };
       const running = await startServer(opts);
       const kubeconfig = path.relative(process.cwd(), running.pki.adminKubeconfigPath) || running.pki.adminKubeconfigPath;

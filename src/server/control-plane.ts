@@ -10,7 +10,7 @@ import { pino, type Logger } from 'pino';
 import { catalogue } from '../api/catalogue.js';
 import { ensureClusterPki, ensurePrivateDir, type ClusterPki } from '../pki/index.js';
 import { openSqliteStore, TransformingStore } from '../storage/index.js';
-import { buildStorageTransformers } from './encryption.js';
+import { StorageEncryption } from './encryption.js';
 import type { Store } from '../storage/store.js';
 import { GenericRegistry } from '../registry/generic-registry.js';
 import type { AdmissionChain } from '../admission/chain.js';
@@ -90,7 +90,7 @@ export async function startServer(opts: ServerOptions, logger?: Logger): Promise
   const clientCAs = [pki.ca.certPem];
   if (opts.clientCaFile) clientCAs.push(await readFile(opts.clientCaFile, 'utf8'));
 
-  const encryption = await buildStorageTransformers(opts.encryptionProviderConfig, dataDir);
+  const encryption = await StorageEncryption.load(opts.encryptionProviderConfig, dataDir);
   log.info(`encryption at rest: ${encryption.path}`);
   const store = new TransformingStore(await openSqliteStore(path.join(dataDir, STORE_FILE), { compactionIntervalMs: opts.compactionIntervalMs }), encryption.transformerFor);
   const authz = buildAuthorization(opts.authorizationModes);
@@ -143,6 +143,15 @@ export async function startServer(opts: ServerOptions, logger?: Logger): Promise
   const resources = resourceHandler(registries, { bookmarkIntervalMs: opts.watchBookmarkIntervalMs, minRequestTimeoutSeconds: opts.minRequestTimeoutSeconds });
 
   const metrics = new ServerMetrics();
+  if (opts.encryptionProviderConfigAutomaticReload) {
+    encryption.watch({
+      onReload: (ok, message) => {
+        metrics.encryptionConfigReloads.inc({ status: ok ? 'success' : 'failure' });
+        if (ok) log.info(message);
+        else log.error(message);
+      },
+    });
+  }
   const storageCheck = { name: 'etcd', check: async () => void (await store.get('/registry/health')) };
   const router = buildRouter({
     discovery: new Discovery(virtual.discoveryEntries()),
@@ -151,7 +160,12 @@ export async function startServer(opts: ServerOptions, logger?: Logger): Promise
     },
     metrics,
     livez: [{ name: 'ping', check: async () => undefined }, storageCheck],
-    readyz: [{ name: 'ping', check: async () => undefined }, storageCheck, { name: 'informer-sync', check: async () => undefined }],
+    readyz: [
+      { name: 'ping', check: async () => undefined },
+      storageCheck,
+      { name: 'informer-sync', check: async () => undefined },
+      { name: 'encryption-config-automatic-reload', check: encryption.check },
+    ],
     serverAddress: `${hostForUrl}:${opts.securePort}`,
     oidc: {
       [OPENID_CONFIGURATION_PATH]: () => openidConfiguration(authn.issuer.issuer, `${serverUrl}${JWKS_PATH}`, authn.issuer.signingAlgorithms()),
@@ -217,6 +231,7 @@ export async function startServer(opts: ServerOptions, logger?: Logger): Promise
     close() {
       closing ??= (async () => {
         for (const c of controllers) c.stop();
+        encryption.stop();
         lookup.stop();
         admission.webhooks.stop();
         closeWebhookConnections();

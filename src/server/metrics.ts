@@ -29,6 +29,12 @@ export class ServerMetrics {
     labelNames: ['request_kind'] as const,
     registers: [this.registry],
   });
+  readonly encryptionConfigReloads = new Counter({
+    name: 'apiserver_encryption_config_controller_automatic_reloads_total',
+    help: 'Total number of reload attempts of the encryption configuration, by status (success or failure).',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
   readonly watchers = new Gauge({
     name: 'apiserver_longrunning_requests',
     help: 'Gauge of all active long-running apiserver requests (watches).',

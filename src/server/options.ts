@@ -33,6 +33,8 @@ export interface ServerOptions {
   admissionControlConfigFile?: string;
   /** EncryptionConfiguration; by default <data-dir>/encryption-config.yaml, generated (Secrets with secretbox). */
   encryptionProviderConfig?: string;
+  /** Watch the encryption configuration file and apply valid changes without a restart. */
+  encryptionProviderConfigAutomaticReload?: boolean;
 }
 
 export type AuthorizationMode = 'RBAC' | 'AlwaysAllow';

@@ -9,7 +9,7 @@ import os from 'node:os';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { startBulwark, BULWARK_BIN, REPO_ROOT } from './harness.js';
+import { startBulwark, eventually, BULWARK_BIN, REPO_ROOT } from './harness.js';
 
 const SECRET_VALUE = `s3cr3t-${randomBytes(6).toString('hex')}`;
 
@@ -114,4 +114,50 @@ test('a bad encryption configuration refuses to start, naming the field', async 
   assert.match(err, /resources\[0\]\.providers\[0\]\.aescbc\.keys\[0\]\.secret/);
   assert.doesNotMatch(err, /c2hvcnQ=/, 'key material is never echoed');
   await b.cleanup();
+});
+
+test('automatic reload: a valid change applies without a restart; an invalid one is kept out, reported and counted', async () => {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'bulwark-reload-'));
+  const cfgPath = path.join(dataDir, 'enc.yaml');
+  const aesgcm = (keys: [string, string][]) => `apiVersion: apiserver.config.k8s.io/v1
+kind: EncryptionConfiguration
+resources:
+- resources: [secrets]
+  providers:
+  - aesgcm:
+      keys:
+${keys.map(([n, k]) => `      - name: ${n}\n        secret: ${k}`).join('\n')}
+  - identity: {}
+`;
+  const key1: [string, string] = ['key1', randomBytes(32).toString('base64')];
+  const key2: [string, string] = ['key2', randomBytes(32).toString('base64')];
+  await writeFile(cfgPath, aesgcm([key1]), { mode: 0o600 });
+  const b = await startBulwark({ dataDir, keepData: true, args: ['--encryption-provider-config', cfgPath, '--encryption-provider-config-automatic-reload'] });
+  const reloads = async (status: string) => {
+    const m = /apiserver_encryption_config_controller_automatic_reloads_total\{status="(\w+)"\} (\d+)/g;
+    const text = (await b.request('GET', '/metrics')).text;
+    return [...text.matchAll(m)].filter((x) => x[1] === status).reduce((n, x) => n + Number(x[2]), 0);
+  };
+  try {
+    assert.equal((await b.kubectl(['create', 'secret', 'generic', 'before', '--from-literal=v=1'])).code, 0);
+    await writeFile(cfgPath, aesgcm([key2, key1]));
+    await eventually(async () => assert.equal(await reloads('success'), 1), 10_000);
+    assert.equal((await b.kubectl(['create', 'secret', 'generic', 'after', '--from-literal=v=2'])).code, 0);
+
+    await writeFile(cfgPath, 'apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources: [{resources: [secrets], providers: [{bogus: {}}]}]\n');
+    await eventually(async () => assert.equal(await reloads('failure'), 1), 10_000);
+    const ready = await b.request('GET', '/readyz?verbose');
+    assert.equal(ready.status, 500);
+    assert.match(ready.text, /\[-\]encryption-config-automatic-reload failed/);
+    assert.equal((await b.request('GET', '/livez')).status, 200, 'a bad file on disk does not make the server unhealthy');
+    // the running configuration still reads and writes
+    assert.equal((await b.kubectl(['create', 'secret', 'generic', 'later', '--from-literal=v=3'])).code, 0);
+    for (const n of ['before', 'after', 'later']) assert.equal((await b.kubectl(['get', 'secret', n, '-o', 'name'])).code, 0);
+    await b.stop();
+    assert.match(storedValue(dataDir, '/registry/secrets/default/before').toString('latin1'), /^k8s:enc:aesgcm:v1:key1:/);
+    assert.match(storedValue(dataDir, '/registry/secrets/default/after').toString('latin1'), /^k8s:enc:aesgcm:v1:key2:/);
+    assert.match(storedValue(dataDir, '/registry/secrets/default/later').toString('latin1'), /^k8s:enc:aesgcm:v1:key2:/);
+  } finally {
+    await b.cleanup();
+  }
 });
