@@ -23,6 +23,7 @@ const RETRY_MS = 500;
 export class GarbageCollector {
   private readonly nodes = new Map<string, Node>(); // by uid
   private readonly dependents = new Map<string, Set<string>>(); // owner uid → dependent uids
+  private readonly ownersOfDeleted = new Map<string, string[]>(); // deleted uid → its owners, until handled
   private readonly watchers: Watcher[] = [];
   private queue: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -59,6 +60,8 @@ export class GarbageCollector {
     const uid = metaOf(ev.object).uid;
     if (!uid) return;
     if (ev.type === 'DELETED') {
+      const owners = this.nodes.get(uid)?.owners.map((o) => o.uid) ?? [];
+      if (owners.length) this.ownersOfDeleted.set(uid, owners);
       this.forget(uid);
       this.enqueue(() => this.ownerGone(uid));
       return;
@@ -122,7 +125,15 @@ export class GarbageCollector {
   private async ownerGone(ownerUid: string): Promise<void> {
     for (const d of this.dependentsOf(ownerUid)) await this.collectIfDangling(d.uid);
     // an owner in foreground deletion waits for this dependent: let it re-check
-    for (const [uid, n] of this.nodes) if (n.deleting && n.finalizers.includes('foregroundDeletion')) this.enqueue(() => this.process(uid));
+    // only the owners of what was deleted can have been waiting for it
+    for (const n of this.ownersWaiting(ownerUid)) this.enqueue(() => this.process(n.uid));
+  }
+
+  /** Owners in foreground deletion that listed the deleted object as a dependent. */
+  private ownersWaiting(deletedUid: string): Node[] {
+    const owners = this.ownersOfDeleted.get(deletedUid) ?? [];
+    this.ownersOfDeleted.delete(deletedUid);
+    return owners.map((o) => this.nodes.get(o)).filter((n): n is Node => !!n && n.deleting && n.finalizers.includes('foregroundDeletion'));
   }
 
   private async collectIfDangling(uid: string): Promise<void> {

@@ -170,6 +170,15 @@ describe('API semantics', () => {
     const kept = (await b.request('GET', '/api/v1/namespaces/sem/configmaps/kept')).json();
     assert.equal(kept.metadata.ownerReferences, undefined);
 
+    // foreground: the owner waits, marked for deletion, until its dependent is gone
+    const owner3 = (await b.request('POST', '/api/v1/namespaces/sem/configmaps', cm('owner3'))).json();
+    await b.request('POST', '/api/v1/namespaces/sem/configmaps', { ...cm('child3'), metadata: { name: 'child3', ownerReferences: [{ ...ref[0], name: 'owner3', uid: owner3.metadata.uid, blockOwnerDeletion: true }] } });
+    const fg = await b.request('DELETE', '/api/v1/namespaces/sem/configmaps/owner3', { propagationPolicy: 'Foreground' });
+    assert.equal(fg.status, 200);
+    assert.ok(fg.json().metadata.finalizers.includes('foregroundDeletion'));
+    assert.ok(await gone('child3'), 'foreground propagation deletes the dependent');
+    assert.ok(await gone('owner3'), 'and then the owner');
+
     const dc = await b.request('DELETE', '/api/v1/namespaces/sem/configmaps?labelSelector=tier%3Dodd');
     assert.equal(dc.status, 200);
     const left = (await b.request('GET', '/api/v1/namespaces/sem/configmaps?labelSelector=tier')).json().items;
