@@ -167,6 +167,7 @@ export async function startServer(opts: ServerOptions, logger?: Logger): Promise
       { name: 'encryption-config-automatic-reload', check: encryption.check },
     ],
     serverAddress: `${hostForUrl}:${opts.securePort}`,
+    encryptionStatus: () => encryption.status((prefix) => store.rawValues(prefix)),
     oidc: {
       [OPENID_CONFIGURATION_PATH]: () => openidConfiguration(authn.issuer.issuer, `${serverUrl}${JWKS_PATH}`, authn.issuer.signingAlgorithms()),
       [JWKS_PATH]: () => authn.issuer.jwks(),

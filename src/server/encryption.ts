@@ -5,17 +5,48 @@
 // at once; an invalid one keeps the running configuration, is logged, fails the readiness check
 // and is counted in /metrics.
 import { watchFile, unwatchFile } from 'node:fs';
-import { buildTransformers, ensureDefaultEncryptionConfig, loadEncryptionConfiguration, splitResource, type EncryptionConfig } from '../encryption/index.js';
-import { resourceForStorageKey } from '../api/catalogue.js';
+import { buildTransformers, ensureDefaultEncryptionConfig, loadEncryptionConfiguration, splitResource, type EncryptionConfig, type ProviderConfig, type ResourceRule } from '../encryption/index.js';
+import { catalogue, resourceForStorageKey, storagePrefix } from '../api/catalogue.js';
 import type { StoreValueTransformer, TransformerForKey } from '../storage/index.js';
 
-function covers(config: EncryptionConfig, group: string, resource: string): boolean {
-  return config.resources.some((rule) =>
-    rule.resources.some((entry) => {
-      const e = splitResource(entry);
-      return e.resource === '*' ? e.group === '*' || e.group === group : e.resource === resource && e.group === group;
-    }),
+/** The rule that applies to a resource: an exact entry first, then `*.<group>`, then `*.*`. */
+function ruleFor(config: EncryptionConfig, group: string, resource: string): ResourceRule | undefined {
+  const matches = (wanted: (e: { resource: string; group: string }) => boolean) =>
+    config.resources.find((rule) => rule.resources.some((entry) => wanted(splitResource(entry))));
+  return (
+    matches((e) => e.resource === resource && e.group === group) ??
+    matches((e) => e.resource === '*' && e.group === group) ??
+    matches((e) => e.resource === '*' && e.group === '*')
   );
+}
+
+function covers(config: EncryptionConfig, group: string, resource: string): boolean {
+  return ruleFor(config, group, resource) !== undefined;
+}
+
+/** How a provider (with its first key) names itself in stored prefixes: `secretbox:key1`, `identity`, `kms:name`. */
+function writerName(p: ProviderConfig): string {
+  if (p.type === 'identity') return 'identity';
+  if (p.type === 'kms') return `kms:${p.name}`;
+  return `${p.type}:${p.keys[0]?.name ?? ''}`;
+}
+
+/** The provider and key a stored value was written with, from its prefix. */
+export function storedWith(value: Buffer): string {
+  if (!value.subarray(0, 8).equals(Buffer.from('k8s:enc:'))) return 'identity';
+  const parts = value.subarray(0, 300).toString('latin1').split(':');
+  // k8s:enc:<type>:<version>:<key or provider name>:…
+  return `${parts[2] ?? '?'}:${parts[4] ?? '?'}`;
+}
+
+export interface ResourceEncryptionStatus {
+  resource: string;
+  /** The provider and key new writes use. */
+  writesWith: string;
+  total: number;
+  byProvider: Record<string, number>;
+  /** Objects not stored with the write provider: rewritten by an update, or by `kubectl replace`. */
+  stale: number;
 }
 
 function keyTransformers(config: EncryptionConfig): TransformerForKey {
@@ -36,6 +67,7 @@ export interface ReloadEvents {
 
 export class StorageEncryption {
   private current: TransformerForKey;
+  private config: EncryptionConfig;
   private lastError?: string;
   private watching = false;
 
@@ -43,6 +75,7 @@ export class StorageEncryption {
     readonly path: string,
     config: EncryptionConfig,
   ) {
+    this.config = config;
     this.current = keyTransformers(config);
   }
 
@@ -61,7 +94,9 @@ export class StorageEncryption {
 
   async reload(): Promise<boolean> {
     try {
-      this.current = keyTransformers(await loadEncryptionConfiguration(this.path));
+      const config = await loadEncryptionConfiguration(this.path);
+      this.current = keyTransformers(config);
+      this.config = config;
       this.lastError = undefined;
       return true;
     } catch (err) {
@@ -82,5 +117,26 @@ export class StorageEncryption {
 
   stop(): void {
     if (this.watching) unwatchFile(this.path);
+  }
+
+  /** For every served resource the configuration covers: which provider and key its stored objects use. */
+  async status(rawList: (prefix: string) => Promise<Buffer[]>): Promise<{ configFile: string; resources: ResourceEncryptionStatus[] }> {
+    const resources: ResourceEncryptionStatus[] = [];
+    for (const r of catalogue) {
+      const rule = ruleFor(this.config, r.group, r.resource);
+      if (!rule || !rule.providers[0]) continue;
+      const writesWith = writerName(rule.providers[0]);
+      const byProvider: Record<string, number> = {};
+      let total = 0;
+      let stale = 0;
+      for (const value of await rawList(storagePrefix(r))) {
+        const name = storedWith(value);
+        byProvider[name] = (byProvider[name] ?? 0) + 1;
+        total++;
+        if (name !== writesWith) stale++;
+      }
+      resources.push({ resource: r.group ? `${r.resource}.${r.group}` : r.resource, writesWith, total, byProvider, stale });
+    }
+    return { configFile: this.path, resources };
   }
 }

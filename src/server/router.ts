@@ -18,6 +18,8 @@ export interface RouterParts {
   serverAddress: string;
   /** Service-account issuer discovery documents by path (/.well-known/openid-configuration, /openid/v1/jwks). */
   oidc: Record<string, () => unknown>;
+  /** GET /encryption/status: which provider and key each encrypted resource's objects use. */
+  encryptionStatus: () => Promise<unknown>;
 }
 
 const notFoundError = () => new StatusError(404, 'NotFound', 'the server could not find the requested resource');
@@ -92,6 +94,10 @@ export function buildRouter(parts: RouterParts): Handler {
     if (oidc) {
       onlyGet(ctx);
       return writeJSON(ctx, 200, oidc(), path.endsWith('jwks') ? 'application/jwk-set+json' : 'application/json');
+    }
+    if (path === '/encryption/status') {
+      onlyGet(ctx);
+      return writeJSON(ctx, 200, await parts.encryptionStatus());
     }
     if (path === '/') {
       onlyGet(ctx);

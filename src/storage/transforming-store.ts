@@ -70,6 +70,11 @@ export class TransformingStore implements Store {
     return { ...page, items: await Promise.all(page.items.map((kv) => this.fromStorage(kv))) };
   }
 
+  /** The stored bytes under a prefix, untransformed (for reporting which key each value uses). */
+  async rawValues(prefix: string): Promise<Buffer[]> {
+    return (await this.inner.list(prefix, {})).items.map((kv) => kv.value);
+  }
+
   count(prefix: string): Promise<number> {
     return this.inner.count(prefix);
   }

@@ -9,7 +9,7 @@ import os from 'node:os';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { startBulwark, eventually, BULWARK_BIN, REPO_ROOT } from './harness.js';
+import { startBulwark, eventually, bulwarkCli, BULWARK_BIN, REPO_ROOT } from './harness.js';
 
 const SECRET_VALUE = `s3cr3t-${randomBytes(6).toString('hex')}`;
 
@@ -89,10 +89,18 @@ ${keys.map(([n, s]) => `      - name: ${n}\n        secret: ${s}`).join('\n')}
 
     await writeFile(cfgPath, config([['key2', k2], ['key1', k1]]));
     b = await startBulwark({ dataDir, keepData: true, args: ['--encryption-provider-config', cfgPath] });
+    const status = async () => {
+      const r = await bulwarkCli(['secrets-encrypt', 'status', '--data-dir', dataDir]);
+      assert.equal(r.code, 0, r.stderr);
+      return r.stdout;
+    };
+    // three Secrets still stored with key1 while key2 writes: stale
+    assert.match(await status(), /^secrets\s+aesgcm:key2\s+3\s+3\s+aesgcm:key1=3$/m);
     const all = await b.kubectl(['get', 'secrets', '-A', '-o', 'json']);
     assert.equal(all.code, 0, all.stderr);
     const replaced = await b.kubectl(['replace', '-f', '-'], { input: all.stdout });
     assert.equal(replaced.code, 0, replaced.stderr);
+    assert.match(await status(), /^secrets\s+aesgcm:key2\s+3\s+0\s+aesgcm:key2=3$/m);
     await b.stop();
     for (let i = 0; i < 3; i++) assert.match(storedValue(dataDir, `/registry/secrets/rot/s${i}`).toString('latin1'), /^k8s:enc:aesgcm:v1:key2:/);
   } finally {
