@@ -11,6 +11,18 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { startBulwark, eventually, bulwarkCli, BULWARK_BIN, REPO_ROOT } from './harness.js';
 
+/** An EncryptionConfiguration for Secrets: aesgcm with these (name, base64 key) pairs, then identity. */
+const aesgcmConfig = (keys: [string, string][]) => `apiVersion: apiserver.config.k8s.io/v1
+kind: EncryptionConfiguration
+resources:
+- resources: [secrets]
+  providers:
+  - aesgcm:
+      keys:
+${keys.map(([n, k]) => `      - name: ${n}\n        secret: ${k}`).join('\n')}
+  - identity: {}
+`;
+
 const SECRET_VALUE = `s3cr3t-${randomBytes(6).toString('hex')}`;
 
 /** The stored bytes of one key, read from the database file of a stopped server. */
@@ -67,19 +79,9 @@ test('rotation by hand: a new aesgcm key first, then replace rewrites every Secr
   const key = () => randomBytes(32).toString('base64');
   const k1 = key();
   const k2 = key();
-  const config = (keys: [string, string][]) => `apiVersion: apiserver.config.k8s.io/v1
-kind: EncryptionConfiguration
-resources:
-- resources: [secrets]
-  providers:
-  - aesgcm:
-      keys:
-${keys.map(([n, s]) => `      - name: ${n}\n        secret: ${s}`).join('\n')}
-  - identity: {}
-`;
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'bulwark-rotate-'));
   const cfgPath = path.join(dataDir, 'enc.yaml');
-  await writeFile(cfgPath, config([['key1', k1]]), { mode: 0o600 });
+  await writeFile(cfgPath, aesgcmConfig([['key1', k1]]), { mode: 0o600 });
   let b = await startBulwark({ dataDir, keepData: true, args: ['--encryption-provider-config', cfgPath] });
   try {
     await b.kubectl(['create', 'ns', 'rot']);
@@ -87,7 +89,7 @@ ${keys.map(([n, s]) => `      - name: ${n}\n        secret: ${s}`).join('\n')}
     await b.stop();
     assert.match(storedValue(dataDir, '/registry/secrets/rot/s0').toString('latin1'), /^k8s:enc:aesgcm:v1:key1:/);
 
-    await writeFile(cfgPath, config([['key2', k2], ['key1', k1]]));
+    await writeFile(cfgPath, aesgcmConfig([['key2', k2], ['key1', k1]]));
     b = await startBulwark({ dataDir, keepData: true, args: ['--encryption-provider-config', cfgPath] });
     const status = async () => {
       const r = await bulwarkCli(['secrets-encrypt', 'status', '--data-dir', dataDir]);
@@ -127,19 +129,9 @@ test('a bad encryption configuration refuses to start, naming the field', async 
 test('automatic reload: a valid change applies without a restart; an invalid one is kept out, reported and counted', async () => {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'bulwark-reload-'));
   const cfgPath = path.join(dataDir, 'enc.yaml');
-  const aesgcm = (keys: [string, string][]) => `apiVersion: apiserver.config.k8s.io/v1
-kind: EncryptionConfiguration
-resources:
-- resources: [secrets]
-  providers:
-  - aesgcm:
-      keys:
-${keys.map(([n, k]) => `      - name: ${n}\n        secret: ${k}`).join('\n')}
-  - identity: {}
-`;
   const key1: [string, string] = ['key1', randomBytes(32).toString('base64')];
   const key2: [string, string] = ['key2', randomBytes(32).toString('base64')];
-  await writeFile(cfgPath, aesgcm([key1]), { mode: 0o600 });
+  await writeFile(cfgPath, aesgcmConfig([key1]), { mode: 0o600 });
   const b = await startBulwark({ dataDir, keepData: true, args: ['--encryption-provider-config', cfgPath, '--encryption-provider-config-automatic-reload'] });
   const reloads = async (status: string) => {
     const m = /apiserver_encryption_config_controller_automatic_reloads_total\{status="(\w+)"\} (\d+)/g;
@@ -148,7 +140,7 @@ ${keys.map(([n, k]) => `      - name: ${n}\n        secret: ${k}`).join('\n')}
   };
   try {
     assert.equal((await b.kubectl(['create', 'secret', 'generic', 'before', '--from-literal=v=1'])).code, 0);
-    await writeFile(cfgPath, aesgcm([key2, key1]));
+    await writeFile(cfgPath, aesgcmConfig([key2, key1]));
     await eventually(async () => assert.equal(await reloads('success'), 1), 10_000);
     assert.equal((await b.kubectl(['create', 'secret', 'generic', 'after', '--from-literal=v=2'])).code, 0);
 
