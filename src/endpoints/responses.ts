@@ -2,8 +2,8 @@
 import type { RequestContext } from './context.js';
 import { StatusError, internalError } from '../api/status.js';
 
-function warningHeaders(ctx: RequestContext): string[] {
-  // RFC 7234 warn-code 299, agent "-", the text quoted; kubectl prints "Warning: <text>"
+/** `Warning: 299 - "…"` header values for the context's warnings (quotes and backslashes escaped). */
+export function warningHeaders(ctx: RequestContext): string[] {
   return ctx.warnings.map((w) => `299 - "${w.replace(/["\\]/g, (c) => `\\${c}`)}"`);
 }
 

@@ -73,6 +73,11 @@ export interface RegistryWatchEvent {
 
 export type PatchType = 'json' | 'merge' | 'strategic';
 
+/** Finds the registry of a served group/version/resource. */
+export interface RegistryLookup {
+  registry(group: string, version: string, resource: string): GenericRegistry | undefined;
+}
+
 const CONTINUE_VERSION = 'meta.k8s.io/v1';
 const NAME_SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 

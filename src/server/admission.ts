@@ -17,11 +17,10 @@ import { RBACEscalationGuard } from '../admission/plugins/rbac-escalation/index.
 import type { EscalationGuard } from '../authz/rbac/index.js';
 import type { Authorizer } from '../authz/types.js';
 import type { UserInfo } from '../endpoints/context.js';
-import type { GenericRegistry } from '../registry/generic-registry.js';
+import type { GenericRegistry, RegistryLookup } from '../registry/generic-registry.js';
 import { findKind } from '../api/catalogue.js';
 import { metaOf, type KObject } from '../registry/object.js';
 import { Informer } from '../controllers/informer.js';
-import type { RegistryLookup } from './system-objects.js';
 
 /** The webhook configurations, kept in memory by watches so that matching needs no store read. */
 export class WebhookConfigurations implements WebhookConfigurationSource {

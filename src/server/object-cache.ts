@@ -6,10 +6,9 @@
 // changing what every other reader sees.
 import type { AdmissionLookup } from '../admission/types.js';
 import type { ObjectLookup } from '../authn/lookup.js';
-import type { GenericRegistry } from '../registry/generic-registry.js';
+import type { GenericRegistry, RegistryLookup } from '../registry/generic-registry.js';
 import { deepFreeze, metaOf, type KObject } from '../registry/object.js';
 import { Informer } from '../controllers/informer.js';
-import type { RegistryLookup } from './system-objects.js';
 
 export const CACHED_RESOURCES: ReadonlyArray<readonly [group: string, resource: string]> = [
   ['', 'namespaces'],

@@ -1,14 +1,11 @@
 // Objects every cluster has from its first start: the system namespaces, the `kubernetes`
 // Service, and read access for anyone to kube-public/cluster-info (the join handshake reads it).
-import type { GenericRegistry } from '../registry/generic-registry.js';
+import type { GenericRegistry, RegistryLookup } from '../registry/generic-registry.js';
 import type { UserInfo } from '../endpoints/context.js';
 import { StatusError } from '../api/status.js';
 import { IMMORTAL_NAMESPACES } from '../admission/plugins/namespace-lifecycle/index.js';
 import { KUBERNETES_SERVICE_IP } from '../registry/service-ip-allocator.js';
 
-export interface RegistryLookup {
-  registry(group: string, version: string, resource: string): GenericRegistry | undefined;
-}
 
 async function createIfMissing(reg: GenericRegistry, namespace: string, obj: Record<string, unknown>, user: UserInfo): Promise<void> {
   try {

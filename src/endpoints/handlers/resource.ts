@@ -1,17 +1,14 @@
 // The REST handler for every catalogued resource: maps verb + subresource to the generic
 // registry, decodes query parameters and bodies, negotiates Table output and streams watches.
 import type { RequestContext, Handler } from '../context.js';
-import type { GenericRegistry, ListOptions, PatchType, DeleteOptions, WriteOptions, RegistryWatchEvent } from '../../registry/generic-registry.js';
+import type { GenericRegistry, ListOptions, RegistryLookup, PatchType, DeleteOptions, WriteOptions, RegistryWatchEvent } from '../../registry/generic-registry.js';
 import { badRequest, methodNotAllowed, StatusError, unsupportedMediaType } from '../../api/status.js';
 import { decodeObject, mediaType, parseJSON, readBody } from '../body.js';
-import { writeJSON, statusSuccess, toStatusError } from '../responses.js';
+import { writeJSON, statusSuccess, toStatusError, warningHeaders } from '../responses.js';
 import { toTable } from './table.js';
 import type { FieldValidation } from '../../api/field-validation.js';
 import { isPlainObject, metaOf, type KObject } from '../../registry/object.js';
 
-export interface RegistryLookup {
-  registry(group: string, version: string, resource: string): GenericRegistry | undefined;
-}
 
 export interface WatchSettings {
   /** Interval between BOOKMARK events for watchers that allow them. */
@@ -282,7 +279,7 @@ async function serveWatch(ctx: RequestContext, reg: GenericRegistry, ns: string,
   lastRevision = Math.max(lastRevision, Number(opts.resourceVersion) || 0);
   ctx.statusCode = 200;
   const headers: Record<string, string | string[]> = { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' };
-  if (ctx.warnings.length) headers['Warning'] = ctx.warnings.map((w) => `299 - "${w}"`);
+  if (ctx.warnings.length) headers['Warning'] = warningHeaders(ctx);
   res.writeHead(200, headers);
   res.flushHeaders();
   started = true;
