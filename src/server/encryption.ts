@@ -20,10 +20,6 @@ function ruleFor(config: EncryptionConfig, group: string, resource: string): Res
   );
 }
 
-function covers(config: EncryptionConfig, group: string, resource: string): boolean {
-  return ruleFor(config, group, resource) !== undefined;
-}
-
 /** How a provider (with its first key) names itself in stored prefixes: `secretbox:key1`, `identity`, `kms:name`. */
 function writerName(p: ProviderConfig): string {
   if (p.type === 'identity') return 'identity';
@@ -56,7 +52,7 @@ function keyTransformers(config: EncryptionConfig): TransformerForKey {
     const r = resourceForStorageKey(key);
     if (!r) return undefined;
     const id = `${r.group}/${r.resource}`;
-    if (!cache.has(id)) cache.set(id, covers(config, r.group, r.resource) ? forResource(r.group, r.resource) : undefined);
+    if (!cache.has(id)) cache.set(id, ruleFor(config, r.group, r.resource) ? forResource(r.group, r.resource) : undefined);
     return cache.get(id);
   };
 }
