@@ -1,5 +1,5 @@
 // Encryption providers for values at rest, byte-compatible with kube-apiserver's
-// identity, aescbc, aesgcm and secretbox (one Provider per configured key).
+// identity, aescbc, aesgcm and secretbox (one Provider per configured key); kms v2 is in kms/.
 import { type CipherGCMTypes, createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { xsalsa20poly1305 } from '@noble/ciphers/salsa.js';
 import type { EncryptionKey, KeyedProviderConfig } from './config.js';
@@ -16,6 +16,11 @@ export interface Provider {
   encrypt(plaintext: Buffer, storageKey: string): Promise<Buffer>;
   /** `stored` includes the prefix. Throws a short, key-free reason on failure. */
   decrypt(stored: Buffer, storageKey: string): Promise<Buffer>;
+  /**
+   * For a value this provider has just decrypted: whether it is stale even though this provider
+   * is the writer (kms v2: stored under a key id other than the plugin's current one).
+   */
+  isStale?(stored: Buffer): boolean;
 }
 
 /** A failure to decrypt with one provider; the message is safe to show (no key material). */

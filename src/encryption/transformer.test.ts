@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { type EncryptionConfig, type ProviderConfig, parseEncryptionConfiguration } from './config.js';
+import type { Provider } from './providers.js';
 import { DecryptionError, buildTransformers } from './transformer.js';
 
 const plain = Buffer.from('{"kind":"Secret"}');
@@ -132,7 +133,46 @@ test('uncovered resources refuse encrypted values rather than returning cipherte
   await assert.rejects(buildTransformers(cfg([secretbox('k', k1)]))('', 'configmaps').fromStorage(enc, skey), /cannot decrypt/);
 });
 
-test('kms v2 entries are parsed but refused when building transformers', () => {
-  const config = cfg([{ type: 'kms', apiVersion: 'v2', name: 'vault', endpoint: 'unix:///tmp/k.sock', socketPath: '/tmp/k.sock', timeoutMs: 3000 }]);
-  assert.throws(() => buildTransformers(config), /kms v2 provider is not available yet/);
+const kmsEntry: ProviderConfig = { type: 'kms', apiVersion: 'v2', name: 'vault', endpoint: 'unix:///tmp/k.sock', socketPath: '/tmp/k.sock', timeoutMs: 3000 };
+
+/** A stand-in for a kms provider: a tag byte after the prefix says which key id wrote the value. */
+function taggedProvider(name: string, current: { keyId: string }): Provider {
+  const prefix = Buffer.from(`k8s:enc:kms:v2:${name}:`);
+  return {
+    name: `kms:${name}`,
+    prefix,
+    async encrypt(p) {
+      return Buffer.concat([prefix, Buffer.from(`${current.keyId}|`), p]);
+    },
+    async decrypt(stored) {
+      const rest = stored.subarray(prefix.length);
+      return rest.subarray(rest.indexOf('|') + 1);
+    },
+    isStale(stored) {
+      const rest = stored.subarray(prefix.length);
+      return rest.subarray(0, rest.indexOf('|')).toString() !== current.keyId;
+    },
+  };
+}
+
+test('kms v2 entries need a kms provider factory; without one the message says so', () => {
+  assert.throws(() => buildTransformers(cfg([kmsEntry])), /kms provider "vault" at unix:\/\/\/tmp\/k\.sock needs a connection to its plugin/);
+  const seen: string[] = [];
+  const current = { keyId: 'k1' };
+  buildTransformers(cfg([kmsEntry, identity]), { kmsProvider: (c) => (seen.push(c.type === 'kms' ? c.name : ''), taggedProvider(c.name, current)) });
+  assert.deepEqual(seen, ['vault']);
+});
+
+test('the writing provider may still call its own value stale (kms: written under an old key id)', async () => {
+  const current = { keyId: 'k1' };
+  const t = buildTransformers(cfg([kmsEntry, secretbox('old', k1)]), { kmsProvider: (c) => taggedProvider(c.type === 'kms' ? c.name : '', current) })('', 'secrets');
+  const first = await t.toStorage(plain, skey);
+  assert.deepEqual(await t.fromStorage(first, skey), { value: plain, stale: false });
+  current.keyId = 'k2';
+  assert.deepEqual(await t.fromStorage(first, skey), { value: plain, stale: true }, 'same provider, old key id');
+  assert.deepEqual(await t.fromStorage(await t.toStorage(plain, skey), skey), { value: plain, stale: false });
+  // a provider without isStale behaves as before: fresh when it is the writer, stale otherwise
+  const oldStored = await buildTransformers(cfg([secretbox('old', k1)]))('', 'secrets').toStorage(plain, skey);
+  assert.deepEqual(await t.fromStorage(oldStored, skey), { value: plain, stale: true });
+  assert.deepEqual(await buildTransformers(cfg([secretbox('old', k1)]))('', 'secrets').fromStorage(oldStored, skey), { value: plain, stale: false });
 });

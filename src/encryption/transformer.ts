@@ -1,11 +1,11 @@
 // Value transformers: which providers apply to a resource, how values are written and read,
-// and when a read value is stale (not written by the first provider, so worth rewriting).
+// and when a read value is stale (not written by the first provider, or by it under an old kms key id).
 import type { EncryptionConfig, KmsProviderConfig, ProviderConfig } from './config.js';
 import { ENCRYPTED_PREFIX, type Provider, identityProvider, keyedProviders } from './providers.js';
 
 export interface TransformResult {
   value: Buffer;
-  /** True when the value was not written by the first provider and key. */
+  /** True when the value was not written by the first provider and key (for kms: its current key id). */
   stale: boolean;
 }
 
@@ -60,7 +60,7 @@ export function buildProviders(configs: ProviderConfig[], options: BuildTransfor
     if (c.type === 'identity') out.push(identityProvider());
     else if (c.type === 'kms') {
       if (!options.kmsProvider) {
-        throw new Error(`kms v2 provider is not available yet (kms provider "${c.name}" at ${c.endpoint})`);
+        throw new Error(`kms provider "${c.name}" at ${c.endpoint} needs a connection to its plugin, and none was supplied (BuildTransformersOptions.kmsProvider)`);
       }
       out.push(options.kmsProvider(c));
     } else out.push(...keyedProviders(c));
@@ -86,7 +86,7 @@ export function providerTransformer(providers: Provider[]): ValueTransformer {
         matched++;
         try {
           const value = await p.decrypt(stored, storageKey);
-          return { value, stale: p !== writer };
+          return { value, stale: p !== writer || (p.isStale?.(stored) ?? false) };
         } catch (err) {
           // Move on: a later key with the same prefix (a re-used name) may still read it.
           attempts.push(`${p.name}: ${(err as Error).message}`);
@@ -121,7 +121,7 @@ function ruleKey(group: string, resource: string): string {
 /**
  * Resolves the transformer for a group and resource: an exact entry first, then `*.<group>`
  * (`*.` for the core group), then `*.*`; anything not covered is stored as is (identity).
- * Throws at build time if a provider cannot be constructed (e.g. kms without a plugin).
+ * Throws at build time if a provider cannot be constructed (kms without `options.kmsProvider`).
  */
 export function buildTransformers(
   config: EncryptionConfig,

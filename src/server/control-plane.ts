@@ -11,6 +11,7 @@ import { catalogue } from '../api/catalogue.js';
 import { ensureClusterPki, ensurePrivateDir, type ClusterPki } from '../pki/index.js';
 import { openSqliteStore, TransformingStore } from '../storage/index.js';
 import { StorageEncryption } from './encryption.js';
+import { reloadEncryption, rewriteStaleObjects } from './encryption-admin.js';
 import type { Store } from '../storage/store.js';
 import { GenericRegistry } from '../registry/generic-registry.js';
 import type { AdmissionChain } from '../admission/chain.js';
@@ -90,7 +91,10 @@ export async function startServer(opts: ServerOptions, logger?: Logger): Promise
   const clientCAs = [pki.ca.certPem];
   if (opts.clientCaFile) clientCAs.push(await readFile(opts.clientCaFile, 'utf8'));
 
-  const encryption = await StorageEncryption.load(opts.encryptionProviderConfig, dataDir);
+  const encryption = await StorageEncryption.load(opts.encryptionProviderConfig, dataDir, {
+    kmsTimings: opts.kmsTimings,
+    onKmsEvent: (healthy, message) => (healthy ? log.info(message) : log.warn(message)),
+  });
   log.info(`encryption at rest: ${encryption.path}`);
   const store = new TransformingStore(await openSqliteStore(path.join(dataDir, STORE_FILE), { compactionIntervalMs: opts.compactionIntervalMs }), encryption.transformerFor);
   const authz = buildAuthorization(opts.authorizationModes);
@@ -165,9 +169,12 @@ export async function startServer(opts: ServerOptions, logger?: Logger): Promise
       storageCheck,
       { name: 'informer-sync', check: async () => undefined },
       { name: 'encryption-config-automatic-reload', check: encryption.check },
+      { name: 'kms-providers', check: encryption.kmsCheck },
     ],
     serverAddress: `${hostForUrl}:${opts.securePort}`,
     encryptionStatus: () => encryption.status((prefix) => store.rawValues(prefix)),
+    encryptionReload: () => reloadEncryption(encryption, () => encryption.status((prefix) => store.rawValues(prefix))),
+    encryptionRewrite: (query) => rewriteStaleObjects(store, query),
     oidc: {
       [OPENID_CONFIGURATION_PATH]: () => openidConfiguration(authn.issuer.issuer, `${serverUrl}${JWKS_PATH}`, authn.issuer.signingAlgorithms()),
       [JWKS_PATH]: () => authn.issuer.jwks(),

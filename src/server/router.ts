@@ -1,5 +1,5 @@
 // Routes an authenticated, authorized request to its handler: discovery, OpenAPI, health, metrics,
-// version, or the generic resource handler.
+// version, encryption administration, or the generic resource handler.
 import type { Handler, RequestContext } from '../endpoints/context.js';
 import { StatusError } from '../api/status.js';
 import { writeJSON } from '../endpoints/responses.js';
@@ -20,9 +20,18 @@ export interface RouterParts {
   oidc: Record<string, () => unknown>;
   /** GET /encryption/status: which provider and key each encrypted resource's objects use. */
   encryptionStatus: () => Promise<unknown>;
+  /** POST /encryption/reload: re-reads the encryption configuration file; the new status. */
+  encryptionReload: () => Promise<unknown>;
+  /** POST /encryption/rewrite?resource=&limit=&continue=: re-encrypts one page of stale values. */
+  encryptionRewrite: (query: URLSearchParams) => Promise<unknown>;
 }
 
 const notFoundError = () => new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+
+function onlyPost(ctx: RequestContext): void {
+  const m = ctx.req.method;
+  if (m !== 'POST') throw new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource (${m} ${ctx.url.pathname}); use POST`);
+}
 
 function onlyGet(ctx: RequestContext): void {
   const m = ctx.req.method;
@@ -98,6 +107,14 @@ export function buildRouter(parts: RouterParts): Handler {
     if (path === '/encryption/status') {
       onlyGet(ctx);
       return writeJSON(ctx, 200, await parts.encryptionStatus());
+    }
+    if (path === '/encryption/reload') {
+      onlyPost(ctx);
+      return writeJSON(ctx, 200, await parts.encryptionReload());
+    }
+    if (path === '/encryption/rewrite') {
+      onlyPost(ctx);
+      return writeJSON(ctx, 200, await parts.encryptionRewrite(ctx.url.searchParams));
     }
     if (path === '/') {
       onlyGet(ctx);

@@ -136,4 +136,69 @@ export class TransformingStore implements Store {
   close(): Promise<void> {
     return this.inner.close();
   }
+
+  /**
+   * Re-encrypts with the writer in force the values under `prefix` read through another provider
+   * or key (stale), for up to `limit` keys after `startAfter`. Each rewrite is a compare-and-swap
+   * on the revision read: a concurrent write (made with the current writer) wins and the value is
+   * skipped, never overwritten. Rewrites run `concurrency` at a time so that the store's group
+   * commit shares fsyncs among them. A value no provider can read fails the call.
+   */
+  async rewriteStale(prefix: string, opts: RewriteStaleOptions): Promise<RewriteStaleResult> {
+    const page = await this.inner.list(prefix, { limit: opts.limit, startAfter: opts.startAfter });
+    const result: RewriteStaleResult = {
+      scanned: page.items.length,
+      rewritten: 0,
+      skipped: 0,
+      lastKey: page.items[page.items.length - 1]?.key,
+      more: page.more,
+      remaining: page.remaining,
+    };
+    let next = 0;
+    let failure: { err: unknown } | undefined;
+    const worker = async () => {
+      while (!failure && next < page.items.length) {
+        const kv = page.items[next++]!;
+        const t = this.transformerFor(kv.key);
+        if (!t) continue;
+        try {
+          const { value, stale } = await t.fromStorage(kv.value, kv.key);
+          if (!stale) continue;
+          // looked up again: a reload since the read must not let the previous writer write
+          await this.inner.update(kv.key, await this.toStorage(kv.key, value), kv.modRevision);
+          result.rewritten++;
+        } catch (err) {
+          if (err instanceof StoreError && (err.code === 'conflict' || err.code === 'notfound')) result.skipped++;
+          else failure ??= { err };
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 64) }, worker));
+    if (failure) throw failure.err;
+    return result;
+  }
+}
+
+export interface RewriteStaleOptions {
+  /** Keys to read in this call. */
+  limit: number;
+  /** Continue after this key (the `lastKey` of the previous call). */
+  startAfter?: string;
+  /** Compare-and-swap updates in flight at once (default 64). */
+  concurrency?: number;
+}
+
+export interface RewriteStaleResult {
+  /** Keys read. */
+  scanned: number;
+  /** Stale values written again with the current writer. */
+  rewritten: number;
+  /** Stale values a concurrent write or delete changed first (left as that write made them). */
+  skipped: number;
+  /** The last key read: where the next call starts. */
+  lastKey?: string;
+  /** True when keys follow `lastKey`. */
+  more: boolean;
+  /** How many keys follow `lastKey`, when the store knows it cheaply. */
+  remaining?: number;
 }

@@ -8,8 +8,8 @@ import { readFile, writeFile, readdir, chmod, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { startBulwark, eventually, bulwarkCli, BULWARK_BIN, REPO_ROOT } from './harness.js';
+import { storedValue } from './stored.js';
 
 /** An EncryptionConfiguration for Secrets: aesgcm with these (name, base64 key) pairs, then identity. */
 const aesgcmConfig = (keys: [string, string][]) => `apiVersion: apiserver.config.k8s.io/v1
@@ -26,16 +26,6 @@ ${keys.map(([n, k]) => `      - name: ${n}\n        secret: ${k}`).join('\n')}
 const SECRET_VALUE = `s3cr3t-${randomBytes(6).toString('hex')}`;
 
 /** The stored bytes of one key, read from the database file of a stopped server. */
-function storedValue(dataDir: string, key: string): Buffer {
-  const db = new Database(path.join(dataDir, 'state.db'), { readonly: true });
-  try {
-    const row = db.prepare('SELECT value FROM current WHERE key = ?').get(key) as { value: Buffer } | undefined;
-    assert.ok(row, `${key} is not stored`);
-    return row.value;
-  } finally {
-    db.close();
-  }
-}
 
 async function filesContain(dataDir: string, needle: string): Promise<string[]> {
   const hits: string[] = [];

@@ -1,0 +1,27 @@
+// What a stopped server left in its SQLite file: the raw stored bytes, to check encryption at rest
+// from outside Bulwark's code (the server holds the file exclusively while it runs).
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+
+/** The stored values whose storage keys match a SQL LIKE pattern, e.g. `/registry/secrets/%`. */
+export function storedValues(dataDir: string, keyLike: string): Buffer[] {
+  const db = new Database(path.join(dataDir, 'state.db'), { readonly: true });
+  try {
+    return (db.prepare('SELECT value FROM current WHERE key LIKE ?').all(keyLike) as { value: Buffer }[]).map((r) => r.value);
+  } finally {
+    db.close();
+  }
+}
+
+/** The stored bytes of one key. */
+export function storedValue(dataDir: string, key: string): Buffer {
+  const db = new Database(path.join(dataDir, 'state.db'), { readonly: true });
+  try {
+    const row = db.prepare('SELECT value FROM current WHERE key = ?').get(key) as { value: Buffer } | undefined;
+    assert.ok(row, `${key} is not stored`);
+    return row.value;
+  } finally {
+    db.close();
+  }
+}
