@@ -1,7 +1,7 @@
 // Encryption providers for values at rest, byte-compatible with kube-apiserver's
 // identity, aescbc, aesgcm and secretbox (one Provider per configured key); kms v2 is in kms/.
 import { type CipherGCMTypes, createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { xsalsa20poly1305 } from '@noble/ciphers/salsa.js';
+import sodium from 'sodium-native';
 import type { EncryptionKey, KeyedProviderConfig } from './config.js';
 
 /** Every encrypted value starts with this; identity refuses to hand such a value out as plain data. */
@@ -123,25 +123,31 @@ export function aesgcmProvider(key: EncryptionKey): Provider {
 
 export function secretboxProvider(key: EncryptionKey): Provider {
   const prefix = keyedPrefix('secretbox', key.name);
-  const secret = new Uint8Array(key.secret);
+  // libsodium, NaCl's reference implementation, through its native binding: several times faster
+  // than JavaScript ciphers, and secretbox is the default provider, on every Secret read and write.
+  const secret = Buffer.from(key.secret);
+  const NONCE = sodium.crypto_secretbox_NONCEBYTES;
+  const TAG = sodium.crypto_secretbox_MACBYTES;
   return {
     name: `secretbox:${key.name}`,
     prefix,
     async encrypt(plaintext) {
-      const nonce = randomBytes(24);
-      // noble returns NaCl's layout: Poly1305 tag (16) followed by the XSalsa20 ciphertext.
-      const sealed = xsalsa20poly1305(secret, new Uint8Array(nonce)).encrypt(new Uint8Array(plaintext));
-      return Buffer.concat([prefix, nonce, sealed]);
+      // prefix ‖ nonce ‖ NaCl's layout (Poly1305 tag, then the XSalsa20 ciphertext), sealed in place
+      const out = Buffer.allocUnsafe(prefix.length + NONCE + TAG + plaintext.length);
+      prefix.copy(out, 0);
+      const nonce = out.subarray(prefix.length, prefix.length + NONCE);
+      sodium.randombytes_buf(nonce);
+      sodium.crypto_secretbox_easy(out.subarray(prefix.length + NONCE), plaintext, nonce, secret);
+      return out;
     },
     async decrypt(stored) {
       const data = body(stored, prefix);
-      if (data.length < 24 + 16) throw new ProviderDecryptError(`${WRONG_KEY} (value too short)`);
-      try {
-        const opened = xsalsa20poly1305(secret, new Uint8Array(data.subarray(0, 24))).decrypt(new Uint8Array(data.subarray(24)));
-        return Buffer.from(opened);
-      } catch {
+      if (data.length < NONCE + TAG) throw new ProviderDecryptError(`${WRONG_KEY} (value too short)`);
+      const out = Buffer.allocUnsafe(data.length - NONCE - TAG);
+      if (!sodium.crypto_secretbox_open_easy(out, data.subarray(NONCE), data.subarray(0, NONCE), secret)) {
         throw new ProviderDecryptError(WRONG_KEY);
       }
+      return out;
     },
   };
 }
