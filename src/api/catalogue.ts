@@ -123,3 +123,25 @@ export function resourceForStorageKey(key: string): ResourceInfo | undefined {
   const [first, second] = rest.split('/');
   return byStorageName.get(`${first}/${second}`) ?? byStorageName.get(first ?? '');
 }
+
+/** A kind of record under /registry/: a served resource, or one the server keeps for itself. */
+export interface StoredKind {
+  group: string;
+  resource: string;
+  prefix: string;
+}
+
+/** Service cluster-IP allocations (kube stores them as networking.k8s.io ipaddresses). */
+export const IP_ADDRESS_PREFIX = '/registry/ipaddresses/';
+const INTERNAL_KINDS: readonly StoredKind[] = [{ group: 'networking.k8s.io', resource: 'ipaddresses', prefix: IP_ADDRESS_PREFIX }];
+
+/** Everything the server stores: encryption rules, status and rewrites cover all of it. */
+export const storedKinds: readonly StoredKind[] = [
+  ...catalogue.map((r) => ({ group: r.group, resource: r.resource, prefix: storagePrefix(r) })),
+  ...INTERNAL_KINDS,
+];
+
+/** The group and resource a storage key belongs to, internal records included. */
+export function storedKindForKey(key: string): { group: string; resource: string } | undefined {
+  return resourceForStorageKey(key) ?? INTERNAL_KINDS.find((k) => key.startsWith(k.prefix));
+}

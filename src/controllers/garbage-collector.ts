@@ -6,7 +6,7 @@ import type { GenericRegistry, RegistryWatchEvent } from '../registry/generic-re
 import type { UserInfo } from '../endpoints/context.js';
 import { StatusError } from '../api/status.js';
 import { metaOf, type KObject, type OwnerReference } from '../registry/object.js';
-import type { Watcher } from '../storage/store.js';
+import { Informer } from './informer.js';
 
 interface Node {
   uid: string;
@@ -24,7 +24,7 @@ export class GarbageCollector {
   private readonly nodes = new Map<string, Node>(); // by uid
   private readonly dependents = new Map<string, Set<string>>(); // owner uid → dependent uids
   private readonly ownersOfDeleted = new Map<string, string[]>(); // deleted uid → its owners, until handled
-  private readonly watchers: Watcher[] = [];
+  private readonly informers: Informer[] = [];
   private queue: Promise<void> = Promise.resolve();
   private stopped = false;
 
@@ -35,28 +35,42 @@ export class GarbageCollector {
   ) {}
 
   async start(): Promise<void> {
+    const pending = new Set(this.registries);
     for (const reg of this.registries) {
-      const { items, resourceVersion } = await reg.list('', {});
-      for (const obj of items) this.observe(reg, obj, false);
-      this.watchers.push(
-        await reg.watch('', { resourceVersion }, (ev) => this.onEvent(reg, ev), (err) => this.log(`garbage collector watch on ${reg.qualified} ended`, err)),
+      const informer = new Informer(
+        reg,
+        {
+          onList: (items) => {
+            for (const obj of items) this.observe(reg, obj, false);
+            // Orphans are only judged once every resource has been listed: an owner of a kind whose
+            // list failed (say, an undecryptable object) is unknown, not gone.
+            if (pending.delete(reg) && pending.size === 0) this.sweep();
+          },
+          onChange: (type, object) => this.onEvent(reg, { type, object }),
+        },
+        this.log,
       );
+      this.informers.push(informer);
+      await informer.start();
     }
-    // objects that were orphaned or left waiting while the server was down
+  }
+
+  /** Objects that were orphaned or left waiting while the server was down. */
+  private sweep(): void {
     for (const uid of [...this.nodes.keys()]) this.enqueue(() => this.process(uid));
     for (const owner of [...this.dependents.keys()]) if (!this.nodes.has(owner)) this.enqueue(() => this.ownerGone(owner));
   }
 
   stop(): void {
     this.stopped = true;
-    for (const w of this.watchers) w.stop();
+    for (const i of this.informers) i.stop();
   }
 
   private enqueue(task: () => Promise<void>): void {
     this.queue = this.queue.then(task).catch((err: unknown) => this.log('garbage collection step failed', err));
   }
 
-  private onEvent(reg: GenericRegistry, ev: RegistryWatchEvent): void {
+  private onEvent(reg: GenericRegistry, ev: Pick<RegistryWatchEvent, 'type' | 'object'>): void {
     const uid = metaOf(ev.object).uid;
     if (!uid) return;
     if (ev.type === 'DELETED') {

@@ -10,6 +10,14 @@ export interface InformerHandlers {
 }
 
 const RELIST_DELAY_MS = 1000;
+const MAX_RETRY_DELAY_MS = 30_000;
+
+/** Informers whose list has not succeeded yet, with why: the server's `informer-sync` readiness check. */
+const unsynced = new Map<Informer, string>();
+
+export function unsyncedInformers(): string[] {
+  return [...unsynced.values()];
+}
 
 export class Informer {
   private stopped = false;
@@ -21,12 +29,28 @@ export class Informer {
     private readonly log: (msg: string, err?: unknown) => void,
   ) {}
 
-  async start(): Promise<void> {
-    const { items, resourceVersion } = await this.reg.list('', {});
-    this.handlers.onList(items);
+  /**
+   * Lists and starts watching. A list that fails (say one stored object no key can decrypt) does not
+   * fail the caller: the server must still start so that an operator can repair it. The informer
+   * retries with backoff and is reported by `unsyncedInformers()` until a list succeeds.
+   */
+  async start(retryDelayMs = RELIST_DELAY_MS): Promise<void> {
+    if (this.stopped) return;
+    let listed: Awaited<ReturnType<GenericRegistry['list']>>;
+    try {
+      listed = await this.reg.list('', {});
+    } catch (err) {
+      const why = `${this.reg.qualified}: ${err instanceof Error ? err.message : String(err)}`;
+      if (!unsynced.has(this)) this.log(`listing ${this.reg.qualified} failed; retrying until it succeeds`, err);
+      unsynced.set(this, why);
+      setTimeout(() => void this.start(Math.min(retryDelayMs * 2, MAX_RETRY_DELAY_MS)), retryDelayMs).unref();
+      return;
+    }
+    if (unsynced.delete(this)) this.log(`listing ${this.reg.qualified} succeeded again`);
+    this.handlers.onList(listed.items);
     this.watcher = await this.reg.watch(
       '',
-      { resourceVersion },
+      { resourceVersion: listed.resourceVersion },
       (ev) => {
         if (ev.type === 'ADDED' || ev.type === 'MODIFIED' || ev.type === 'DELETED') this.handlers.onChange(ev.type, ev.object);
       },
@@ -40,6 +64,7 @@ export class Informer {
 
   stop(): void {
     this.stopped = true;
+    unsynced.delete(this);
     this.watcher?.stop();
   }
 }

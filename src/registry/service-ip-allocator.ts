@@ -5,6 +5,7 @@ import { randomInt } from 'node:crypto';
 import type { Store } from '../storage/store.js';
 import { StoreError } from '../storage/store.js';
 import { invalid } from '../api/status.js';
+import { IP_ADDRESS_PREFIX } from '../api/catalogue.js';
 import { type KObject, isPlainObject, metaOf } from './object.js';
 
 const RANGE_BASE = (10 << 24) | (96 << 16); // 10.96.0.0
@@ -12,7 +13,7 @@ const RANGE_BITS = 20; // /12
 const RANGE_SIZE = 2 ** RANGE_BITS;
 /** 10.96.0.1 belongs to the `kubernetes` Service. */
 export const KUBERNETES_SERVICE_IP = '10.96.0.1';
-const KEY_PREFIX = '/registry/ipaddresses/';
+const KEY_PREFIX = IP_ADDRESS_PREFIX;
 
 function toIP(n: number): string {
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');

@@ -32,6 +32,7 @@ import { GarbageCollector } from '../controllers/garbage-collector.js';
 import { ServiceAccountController } from '../controllers/serviceaccount-controller.js';
 import { BootstrapTokenCleaner } from '../controllers/bootstrap-token-cleaner.js';
 import { RootCAPublisher } from '../controllers/root-ca-publisher.js';
+import { unsyncedInformers } from '../controllers/informer.js';
 import { RBACControllers, reconcileBootstrapPolicy } from '../controllers/rbac-controllers.js';
 import { buildAuthentication } from './authentication.js';
 import { buildAuthorization } from './authorization.js';
@@ -167,7 +168,13 @@ export async function startServer(opts: ServerOptions, logger?: Logger): Promise
     readyz: [
       { name: 'ping', check: async () => undefined },
       storageCheck,
-      { name: 'informer-sync', check: async () => undefined },
+      {
+        name: 'informer-sync',
+        check: async () => {
+          const failing = unsyncedInformers();
+          if (failing.length) throw new Error(`not listed yet: ${failing.join('; ')}`);
+        },
+      },
       { name: 'encryption-config-automatic-reload', check: encryption.check },
       { name: 'kms-providers', check: encryption.kmsCheck },
     ],

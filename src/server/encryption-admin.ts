@@ -1,6 +1,6 @@
 // The admin endpoints behind `bulwark secrets-encrypt rotate`: POST /encryption/reload re-reads the
 // encryption configuration now, POST /encryption/rewrite re-encrypts one page of a resource's stale values.
-import { catalogue, storagePrefix, type ResourceInfo } from '../api/catalogue.js';
+import { storedKinds, type StoredKind } from '../api/catalogue.js';
 import { badRequest } from '../api/status.js';
 import { splitResource } from '../encryption/index.js';
 import type { RewriteStaleOptions, RewriteStaleResult } from '../storage/transforming-store.js';
@@ -43,13 +43,13 @@ export interface RewriteResponse {
 }
 
 export interface RewriteRequest {
-  resource: ResourceInfo;
+  resource: StoredKind;
   prefix: string;
   limit: number;
   startAfter?: string;
 }
 
-function qualified(r: ResourceInfo): string {
+function qualified(r: StoredKind): string {
   return r.group ? `${r.resource}.${r.group}` : r.resource;
 }
 
@@ -62,9 +62,9 @@ export function parseRewriteRequest(query: URLSearchParams): RewriteRequest {
   const name = query.get('resource');
   if (!name) throw badRequest('the resource parameter is required, e.g. /encryption/rewrite?resource=secrets');
   const { resource, group } = splitResource(name);
-  const info = catalogue.find((r) => r.resource === resource && r.group === group);
+  const info = storedKinds.find((r) => r.resource === resource && r.group === group);
   if (!info) throw badRequest(`resource "${name}" is not served by this server (give the plural and the group: "secrets", "deployments.apps")`);
-  const prefix = storagePrefix(info);
+  const prefix = info.prefix;
 
   let limit = DEFAULT_REWRITE_LIMIT;
   const rawLimit = query.get('limit');

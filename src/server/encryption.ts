@@ -20,7 +20,7 @@ import {
   type ProviderConfig,
   type ResourceRule,
 } from '../encryption/index.js';
-import { catalogue, resourceForStorageKey, storagePrefix } from '../api/catalogue.js';
+import { storedKindForKey, storedKinds } from '../api/catalogue.js';
 import type { StoreValueTransformer, TransformerForKey } from '../storage/index.js';
 
 /** The rule that applies to a resource: an exact entry first, then `*.<group>`, then `*.*`. */
@@ -68,7 +68,7 @@ function keyTransformers(config: EncryptionConfig, kmsProvider: (c: KmsProviderC
   const forResource = buildTransformers(config, { kmsProvider });
   const cache = new Map<string, StoreValueTransformer | undefined>();
   return (key) => {
-    const r = resourceForStorageKey(key);
+    const r = storedKindForKey(key);
     if (!r) return undefined;
     const id = `${r.group}/${r.resource}`;
     if (!cache.has(id)) cache.set(id, ruleFor(config, r.group, r.resource) ? forResource(r.group, r.resource) : undefined);
@@ -225,14 +225,14 @@ export class StorageEncryption {
   /** For every served resource the configuration covers: which provider and key its stored objects use. */
   async status(rawList: (prefix: string) => Promise<Buffer[]>): Promise<{ configFile: string; resources: ResourceEncryptionStatus[] }> {
     const resources: ResourceEncryptionStatus[] = [];
-    for (const r of catalogue) {
+    for (const r of storedKinds) {
       const rule = ruleFor(this.config, r.group, r.resource);
       if (!rule || !rule.providers[0]) continue;
       const writesWith = writerName(rule.providers[0], (c) => this.kms.get(kmsIdentity(c))?.currentKeyId);
       const byProvider: Record<string, number> = {};
       let total = 0;
       let stale = 0;
-      for (const value of await rawList(storagePrefix(r))) {
+      for (const value of await rawList(r.prefix)) {
         const name = storedWith(value);
         byProvider[name] = (byProvider[name] ?? 0) + 1;
         total++;

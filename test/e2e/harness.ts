@@ -71,6 +71,8 @@ export interface StartOptions {
   port?: number;
   keepData?: boolean;
   env?: Record<string, string>;
+  /** Wait for /livez instead of /readyz (for a server that is meant to start unready). */
+  waitForLive?: boolean;
 }
 
 export async function runKubectl(kubeconfig: string, args: string[], opts: KubectlOptions = {}): Promise<KubectlResult> {
@@ -132,13 +134,13 @@ export function httpsRequest(
   });
 }
 
-async function waitReady(url: string, ca: string, proc: ChildProcess, timeoutMs: number): Promise<void> {
+async function waitReady(url: string, ca: string, proc: ChildProcess, timeoutMs: number, probe = '/readyz'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastErr: unknown;
   while (Date.now() < deadline) {
     if (proc.exitCode !== null) throw new Error(`bulwark exited with code ${proc.exitCode} before becoming ready`);
     try {
-      const r = await httpsRequest(`${url}/readyz`, 'GET', { ca });
+      const r = await httpsRequest(`${url}${probe}`, 'GET', { ca });
       if (r.status === 200) return;
     } catch (err) {
       lastErr = err;
@@ -176,7 +178,7 @@ export async function startBulwark(opts: StartOptions = {}): Promise<BulwarkProc
     }
   }
   try {
-    await waitReady(url, creds.ca, proc, 20_000);
+    await waitReady(url, creds.ca, proc, 20_000, opts.waitForLive ? '/livez' : '/readyz');
   } catch (e) {
     proc.kill('SIGKILL');
     throw new Error(`${(e as Error).message}\nstdout:\n${out}\nstderr:\n${err}`);

@@ -25,3 +25,24 @@ export function storedValue(dataDir: string, key: string): Buffer {
     db.close();
   }
 }
+
+/** Puts other bytes under a key of a stopped server's database (to test what the server makes of them). */
+export function replaceStoredValue(dataDir: string, key: string, value: Buffer): void {
+  const db = new Database(path.join(dataDir, 'state.db'));
+  try {
+    const changed = db.prepare('UPDATE current SET value = ? WHERE key = ?').run(value, key).changes;
+    assert.equal(changed, 1, `${key} is not stored`);
+  } finally {
+    db.close();
+  }
+}
+
+/** Every storage key and stored value of the current state. */
+export function allStored(dataDir: string): { key: string; value: Buffer }[] {
+  const db = new Database(path.join(dataDir, 'state.db'), { readonly: true });
+  try {
+    return db.prepare('SELECT key, value FROM current').all() as { key: string; value: Buffer }[];
+  } finally {
+    db.close();
+  }
+}
