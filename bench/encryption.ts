@@ -74,7 +74,7 @@ export interface EncryptionBenchRow {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-export async function measureEncryption(rounds = 3, count = 3000): Promise<EncryptionBenchRow[]> {
+export async function measureEncryption(rounds = 5, count = 4000): Promise<EncryptionBenchRow[]> {
   const work = await mkdtemp(path.join(os.tmpdir(), 'bulwark-bench-enc-'));
   const socketPath = path.join(work, 'kms.sock');
   const plugin = await startKmsPlugin({ socketPath, key: randomBytes(32), keyId: 'bench-1' });
@@ -108,7 +108,7 @@ export function encryptionTable(rows: EncryptionBenchRow[]): string[] {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const rows = await measureEncryption(Number(process.argv[2] ?? 3), Number(process.argv[3] ?? 3000));
+  const rows = await measureEncryption(Number(process.argv[2] ?? 5), Number(process.argv[3] ?? 4000));
   console.log('| benchmark | result (× identity, median of rounds) | target |\n|---|---|---|');
   for (const line of encryptionTable(rows)) console.log(line);
 }

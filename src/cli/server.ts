@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { DEFAULT_DATA_DIR } from './defaults.js';
 import { DEFAULT_OPTIONS, parseAuthorizationModes, type ServerOptions, type TLSVersionName } from '../server/options.js';
+import { AUDIT_LOG_FORMATS, AUDIT_MODES, DEFAULT_AUDIT_OPTIONS, validateAuditOptions, type AuditBatchOptions, type AuditLogFormat, type AuditModeName, type AuditOptions } from '../server/options.js';
 import { startServer } from '../server/control-plane.js';
 import { parseDuration } from '../pki/index.js';
 
@@ -42,7 +43,8 @@ function positiveDuration(flag: string) {
 
 export function registerServerCommand(program: Command): void {
   const d = DEFAULT_OPTIONS;
-  program
+  const da = DEFAULT_AUDIT_OPTIONS;
+  const server = program
     .command('server')
     .description('Run the Bulwark control plane (embedded SQLite store, TLS 1.3, client-certificate authentication).')
     .option('--data-dir <dir>', 'directory for the store, the cluster CA, certificates and the admin kubeconfig (created 0700)', DEFAULT_DATA_DIR)
@@ -75,6 +77,17 @@ export function registerServerCommand(program: Command): void {
     .addOption(new Option('--kms-unhealthy-status-interval <duration>', 'KMS v2 Status poll interval while unhealthy').argParser(positiveDuration('--kms-unhealthy-status-interval')).hideHelp())
     .addOption(new Option('--kms-unhealthy-after <duration>', 'refuse writes once the last good KMS v2 Status is this old').argParser(positiveDuration('--kms-unhealthy-after')).hideHelp())
     .option('--authorization-mode <modes>', 'authorizers in order: RBAC (default) or AlwaysAllow (insecure: every authenticated request is allowed)', 'RBAC')
+    .option('--audit-policy-file <file>', 'audit Policy (audit.k8s.io/v1); default: Bulwark\'s built-in policy (Metadata for Secrets and ConfigMaps, Request for other writes, Metadata for reads)')
+    .option('--audit-log-path <path>', 'audit log file ("-" for standard output; empty turns the log off); default <data-dir>/audit.log, mode 0600')
+    .option('--audit-log-maxage <days>', 'days to keep rotated audit logs (0: no age limit)', positiveInt('--audit-log-maxage'), da.logMaxAgeDays)
+    .option('--audit-log-maxbackup <n>', 'rotated audit logs to keep (0: no count limit)', positiveInt('--audit-log-maxbackup'), da.logMaxBackups)
+    .option('--audit-log-maxsize <MB>', 'size in megabytes at which the audit log is rotated (0 means the 100 MB default)', positiveInt('--audit-log-maxsize'), da.logMaxSizeMB)
+    .option('--audit-log-compress [bool]', 'gzip rotated audit logs', bool('--audit-log-compress'), da.logCompress)
+    .option('--audit-log-format <format>', 'audit log format: json (one Event per line) or legacy (one text line per event)', oneOf('--audit-log-format', AUDIT_LOG_FORMATS), da.logFormat)
+    .option('--audit-log-mode <mode>', 'blocking (each event written before the request goes on), batch (buffered, asynchronous) or blocking-strict (a request whose RequestReceived event cannot be written fails)', oneOf('--audit-log-mode', AUDIT_MODES), da.logMode)
+    .option('--audit-webhook-config-file <file>', 'kubeconfig of a remote audit backend that receives EventList batches')
+    .option('--audit-webhook-mode <mode>', 'blocking, batch or blocking-strict', oneOf('--audit-webhook-mode', AUDIT_MODES), da.webhookMode)
+    .option('--audit-webhook-initial-backoff <duration>', 'wait before retrying a failed webhook call (doubles per retry)', duration('--audit-webhook-initial-backoff'), da.webhookInitialBackoffMs)
     .action(async (o: Record<string, unknown>) => {
       const opts: ServerOptions = {
         dataDir: String(o['dataDir']),
@@ -101,6 +114,7 @@ export function registerServerCommand(program: Command): void {
         enableAdmissionPlugins: o['enableAdmissionPlugins'] as string[],
         disableAdmissionPlugins: o['disableAdmissionPlugins'] as string[],
         admissionControlConfigFile: o['admissionControlConfigFile'] as string | undefined,
+        audit: auditOptionsFrom(o),
         encryptionProviderConfig: o['encryptionProviderConfig'] as string | undefined,
         encryptionProviderConfigAutomaticReload: o['encryptionProviderConfigAutomaticReload'] === true,
         kmsTimings: {
@@ -129,4 +143,79 @@ export function registerServerCommand(program: Command): void {
       process.once('SIGTERM', () => shutdown('SIGTERM'));
       process.once('SIGINT', () => shutdown('SIGINT'));
     });
+  addAuditBatchFlags(server);
+}
+
+function oneOf<T extends string>(flag: string, choices: readonly T[]) {
+  return (v: string): T => {
+    if (!(choices as readonly string[]).includes(v)) throw new Error(`${flag} must be one of ${choices.join(', ')}, got "${v}"`);
+    return v as T;
+  };
+}
+
+function duration(flag: string) {
+  return (v: string): number => {
+    let ms: number;
+    try {
+      ms = parseDuration(v);
+    } catch (err) {
+      throw new Error(`${flag}: ${(err as Error).message}`);
+    }
+    if (ms < 0) throw new Error(`${flag} must not be negative, got "${v}"`);
+    return ms;
+  };
+}
+
+function nonNegativeNumber(flag: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new Error(`${flag} must be a non-negative number, got "${v}"`);
+    return n;
+  };
+}
+
+/** The --audit-log-batch-* and --audit-webhook-batch-* flags (kube-apiserver's names and defaults). */
+function addAuditBatchFlags(cmd: Command): Command {
+  for (const [backend, d] of [['log', DEFAULT_AUDIT_OPTIONS.logBatch], ['webhook', DEFAULT_AUDIT_OPTIONS.webhookBatch]] as const) {
+    const p = `--audit-${backend}-batch`;
+    cmd
+      .option(`${p}-buffer-size <n>`, `batch mode: events buffered before new ones are dropped`, positiveInt(`${p}-buffer-size`), d.bufferSize)
+      .option(`${p}-max-size <n>`, `batch mode: most events in one batch`, positiveInt(`${p}-max-size`), d.maxBatchSize)
+      .option(`${p}-max-wait <duration>`, `batch mode: longest wait before a partial batch is sent`, duration(`${p}-max-wait`), d.maxBatchWaitMs)
+      .option(`${p}-throttle-enable [bool]`, `batch mode: limit how often batches are sent`, bool(`${p}-throttle-enable`), d.throttleEnabled)
+      .option(`${p}-throttle-qps <qps>`, `batch mode: batches per second when throttled`, nonNegativeNumber(`${p}-throttle-qps`), d.throttleQPS)
+      .option(`${p}-throttle-burst <n>`, `batch mode: batches sent at once when throttled`, positiveInt(`${p}-throttle-burst`), d.throttleBurst);
+  }
+  return cmd;
+}
+
+function auditOptionsFrom(o: Record<string, unknown>): AuditOptions {
+  const batch = (backend: 'log' | 'webhook'): AuditBatchOptions => {
+    const k = (suffix: string) => o[`audit${backend === 'log' ? 'Log' : 'Webhook'}Batch${suffix}`];
+    return {
+      bufferSize: k('BufferSize') as number,
+      maxBatchSize: k('MaxSize') as number,
+      maxBatchWaitMs: k('MaxWait') as number,
+      throttleEnabled: k('ThrottleEnable') === true,
+      throttleQPS: k('ThrottleQps') as number,
+      throttleBurst: k('ThrottleBurst') as number,
+    };
+  };
+  const audit: AuditOptions = {
+    policyFile: o['auditPolicyFile'] as string | undefined,
+    logPath: o['auditLogPath'] as string | undefined,
+    logMaxAgeDays: o['auditLogMaxage'] as number,
+    logMaxBackups: o['auditLogMaxbackup'] as number,
+    logMaxSizeMB: o['auditLogMaxsize'] as number,
+    logCompress: o['auditLogCompress'] === true,
+    logFormat: o['auditLogFormat'] as AuditLogFormat,
+    logMode: o['auditLogMode'] as AuditModeName,
+    logBatch: batch('log'),
+    webhookConfigFile: o['auditWebhookConfigFile'] as string | undefined,
+    webhookMode: o['auditWebhookMode'] as AuditModeName,
+    webhookBatch: batch('webhook'),
+    webhookInitialBackoffMs: o['auditWebhookInitialBackoff'] as number,
+  };
+  validateAuditOptions(audit);
+  return audit;
 }

@@ -20,6 +20,7 @@ export function writeJSON(ctx: RequestContext, code: number, body: unknown, cont
   ctx.statusCode = code;
   res.writeHead(code, headers);
   res.end(ctx.req.method === 'HEAD' ? undefined : data);
+  ctx.audit?.responseObject(body);
 }
 
 export function writeText(ctx: RequestContext, code: number, text: string): void {
@@ -37,11 +38,13 @@ export function toStatusError(err: unknown): StatusError {
 export function writeError(ctx: RequestContext, err: unknown): void {
   const status = toStatusError(err);
   if (status.code === 429 && status.details?.retryAfterSeconds) ctx.res.setHeader('Retry-After', String(status.details.retryAfterSeconds));
+  const body = status.toStatus();
+  ctx.audit?.responseStatus(body);
   if (ctx.res.headersSent) {
     ctx.res.destroy();
     return;
   }
-  writeJSON(ctx, status.code, status.toStatus());
+  writeJSON(ctx, status.code, body);
 }
 
 export function statusSuccess(details?: Record<string, unknown>): Record<string, unknown> {

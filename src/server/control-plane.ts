@@ -38,6 +38,7 @@ import { buildAuthentication } from './authentication.js';
 import { buildAuthorization } from './authorization.js';
 import { ensureSystemObjects } from './system-objects.js';
 import { buildHandlerChain } from './handler-chain.js';
+import { buildAudit } from './audit.js';
 import { buildRouter } from './router.js';
 import { ServerMetrics } from './metrics.js';
 import { tlsMinVersion, type ServerOptions } from './options.js';
@@ -148,6 +149,7 @@ export async function startServer(opts: ServerOptions, logger?: Logger): Promise
   const resources = resourceHandler(registries, { bookmarkIntervalMs: opts.watchBookmarkIntervalMs, minRequestTimeoutSeconds: opts.minRequestTimeoutSeconds });
 
   const metrics = new ServerMetrics();
+  const audit = await buildAudit(opts.audit, dataDir, metrics.registry, { info: (m) => log.info(m), warn: (m) => log.warn(m) });
   if (opts.encryptionProviderConfigAutomaticReload) {
     encryption.watch({
       onReload: (ok, message) => {
@@ -196,6 +198,7 @@ export async function startServer(opts: ServerOptions, logger?: Logger): Promise
     metrics,
     router,
     log: (msg, err) => log.error({ err }, msg),
+    audit: audit && { policy: audit.policy, backends: audit.backends, metrics: audit.metrics },
   });
 
   const server = https.createServer(
@@ -254,6 +257,8 @@ export async function startServer(opts: ServerOptions, logger?: Logger): Promise
           server.close(() => resolve());
           server.closeAllConnections();
         });
+        // after the listener: the last requests' events are flushed before the store goes
+        await audit?.shutdown();
         await store.close();
       })();
       return closing;

@@ -31,6 +31,8 @@ export interface ServerOptions {
   enableAdmissionPlugins: string[];
   disableAdmissionPlugins: string[];
   admissionControlConfigFile?: string;
+  /** Audit policy and backends; absent means DEFAULT_AUDIT_OPTIONS (the default policy to <data-dir>/audit.log). */
+  audit?: AuditOptions;
   /** EncryptionConfiguration; by default <data-dir>/encryption-config.yaml, generated (Secrets with secretbox). */
   encryptionProviderConfig?: string;
   /** Watch the encryption configuration file and apply valid changes without a restart. */
@@ -81,3 +83,83 @@ export function tlsMinVersion(name: string): 'TLSv1.2' | 'TLSv1.3' {
   }
 }
 
+// Auditing. kube-apiserver audits nothing without --audit-policy-file; Bulwark audits by default, to
+// <data-dir>/audit.log with rotation, because an API server whose actions leave no trace cannot be
+// investigated after the fact.
+
+export type AuditModeName = 'blocking' | 'blocking-strict' | 'batch';
+export const AUDIT_MODES: readonly AuditModeName[] = ['blocking', 'blocking-strict', 'batch'];
+export type AuditLogFormat = 'json' | 'legacy';
+export const AUDIT_LOG_FORMATS: readonly AuditLogFormat[] = ['json', 'legacy'];
+
+/** kube-apiserver's --audit-{log,webhook}-batch-* settings (used in batch mode). */
+export interface AuditBatchOptions {
+  bufferSize: number;
+  maxBatchSize: number;
+  maxBatchWaitMs: number;
+  throttleEnabled: boolean;
+  throttleQPS: number;
+  throttleBurst: number;
+}
+
+export interface AuditOptions {
+  /** --audit-policy-file; absent: Bulwark's default policy. */
+  policyFile?: string;
+  /** --audit-log-path: absent means <data-dir>/audit.log, '' turns the log off, '-' is standard output. */
+  logPath?: string;
+  logMaxAgeDays: number;
+  logMaxBackups: number;
+  logMaxSizeMB: number;
+  logCompress: boolean;
+  logFormat: AuditLogFormat;
+  logMode: AuditModeName;
+  logBatch: AuditBatchOptions;
+  /** --audit-webhook-config-file (kubeconfig format); absent: no webhook backend. */
+  webhookConfigFile?: string;
+  webhookMode: AuditModeName;
+  webhookBatch: AuditBatchOptions;
+  webhookInitialBackoffMs: number;
+}
+
+export const DEFAULT_AUDIT_OPTIONS: AuditOptions = {
+  logMaxAgeDays: 30,
+  logMaxBackups: 10,
+  logMaxSizeMB: 100,
+  logCompress: false,
+  logFormat: 'json',
+  logMode: 'blocking',
+  // kube-apiserver's log batch settings: batching does not help a local file
+  logBatch: { bufferSize: 10_000, maxBatchSize: 1, maxBatchWaitMs: 0, throttleEnabled: false, throttleQPS: 0, throttleBurst: 0 },
+  webhookMode: 'batch',
+  webhookBatch: { bufferSize: 10_000, maxBatchSize: 400, maxBatchWaitMs: 30_000, throttleEnabled: true, throttleQPS: 10, throttleBurst: 15 },
+  webhookInitialBackoffMs: 10_000,
+};
+
+/** Refuses settings no backend can run with; every message names the flag. */
+export function validateAuditOptions(o: AuditOptions): void {
+  const nonNegativeInt = (flag: string, v: number) => {
+    if (!Number.isInteger(v) || v < 0) throw new Error(`${flag} must be a non-negative integer, got ${v}`);
+  };
+  const mode = (flag: string, v: string) => {
+    if (!(AUDIT_MODES as readonly string[]).includes(v)) throw new Error(`${flag} must be one of ${AUDIT_MODES.join(', ')}, got "${v}"`);
+  };
+  nonNegativeInt('--audit-log-maxage', o.logMaxAgeDays);
+  nonNegativeInt('--audit-log-maxbackup', o.logMaxBackups);
+  nonNegativeInt('--audit-log-maxsize', o.logMaxSizeMB);
+  if (!(AUDIT_LOG_FORMATS as readonly string[]).includes(o.logFormat)) throw new Error(`--audit-log-format must be json or legacy, got "${o.logFormat}"`);
+  mode('--audit-log-mode', o.logMode);
+  mode('--audit-webhook-mode', o.webhookMode);
+  for (const [prefix, b] of [['--audit-log-batch', o.logBatch], ['--audit-webhook-batch', o.webhookBatch]] as const) {
+    // the buffer bounds memory in every mode: one that holds nothing would drop every event
+    for (const [flag, v] of [[`${prefix}-buffer-size`, b.bufferSize], [`${prefix}-max-size`, b.maxBatchSize]] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new Error(`${flag} must be a positive integer, got ${v}`);
+    }
+    nonNegativeInt(`${prefix}-throttle-burst`, b.throttleBurst);
+    if (!(b.maxBatchWaitMs >= 0)) throw new Error(`${prefix}-max-wait must not be negative`);
+    if (!(b.throttleQPS >= 0) || !Number.isFinite(b.throttleQPS)) throw new Error(`${prefix}-throttle-qps must be a non-negative number, got ${b.throttleQPS}`);
+    if (b.throttleEnabled && b.throttleQPS <= 0) throw new Error(`${prefix}-throttle-qps must be positive when ${prefix}-throttle-enable is true`);
+    if (b.throttleEnabled && b.throttleBurst < 1) throw new Error(`${prefix}-throttle-burst must be at least 1 when ${prefix}-throttle-enable is true`);
+  }
+  if (!(o.webhookInitialBackoffMs >= 0)) throw new Error('--audit-webhook-initial-backoff must not be negative');
+  if (o.webhookConfigFile === '') throw new Error('--audit-webhook-config-file must name a kubeconfig file');
+}

@@ -19,6 +19,7 @@ import {
 } from './dispatch.js';
 
 export const MUTATION_ANNOTATION_PREFIX = 'mutation.webhook.admission.k8s.io';
+export const PATCH_ANNOTATION_PREFIX = 'patch.webhook.admission.k8s.io';
 export const FAILED_OPEN_MUTATION_PREFIX = 'failed-open.mutation.webhook.admission.k8s.io';
 
 function patchFailure(hook: Webhook, what: string): StatusError {
@@ -40,7 +41,7 @@ function describePatchError(e: unknown): string {
  * Applies a webhook's base64 JSONPatch to `attrs.object` in place. Returns whether anything changed.
  * A patch that cannot be decoded or applied refuses the request whatever the failurePolicy, as upstream.
  */
-function applyWebhookPatch(hook: Webhook, attrs: AdmissionAttributes, patch: string): boolean {
+function applyWebhookPatch(hook: Webhook, attrs: AdmissionAttributes, patch: string): { changed: boolean; ops: unknown[] } {
   const obj = attrs.object;
   if (!obj) throw patchFailure(hook, 'attempted to modify the object, which is not supported for this operation');
   let ops: unknown;
@@ -63,11 +64,11 @@ function applyWebhookPatch(hook: Webhook, attrs: AdmissionAttributes, patch: str
       `returned a patch that changes the object's type from ${String(obj['apiVersion'])}, Kind=${String(obj['kind'])} to ${String(result['apiVersion'])}, Kind=${String(result['kind'])}`,
     );
   }
-  if (jsonEqual(result, obj)) return false;
+  if (jsonEqual(result, obj)) return { changed: false, ops };
   // Callers hold a reference to attrs.object: replace its contents, not the reference.
   for (const k of Object.keys(obj)) delete obj[k];
   Object.assign(obj, result);
-  return true;
+  return { changed: true, ops };
 }
 
 export class MutatingWebhookPlugin implements AdmissionPlugin {
@@ -119,7 +120,16 @@ export class MutatingWebhookPlugin implements AdmissionPlugin {
     addWebhookAuditAnnotations(attrs, hook, response.auditAnnotations);
     addWarnings(attrs, response.warnings);
     if (!response.allowed) throw denied(hook, response.status);
-    const changed = response.patch !== undefined && applyWebhookPatch(hook, attrs, response.patch);
+    const applied = response.patch !== undefined ? applyWebhookPatch(hook, attrs, response.patch) : undefined;
+    const changed = applied?.changed ?? false;
+    if (applied?.changed) {
+      // The patch can carry object contents: the audit filter keeps it out of Metadata-level events.
+      addAuditAnnotation(
+        attrs,
+        `${PATCH_ANNOTATION_PREFIX}/round_${round}_index_${index}`,
+        JSON.stringify({ configuration: hook.configurationName, webhook: hook.name, patch: applied.ops, patchType: 'JSONPatch' }),
+      );
+    }
     addAuditAnnotation(
       attrs,
       `${MUTATION_ANNOTATION_PREFIX}/round_${round}_index_${index}`,

@@ -387,6 +387,10 @@ describe('MutatingWebhookPlugin', () => {
       webhook: 'mutate.example.com',
       mutated: true,
     });
+    const patch = JSON.parse(a.auditAnnotations['patch.webhook.admission.k8s.io/round_0_index_0']!) as { webhook: string; patchType: string; patch: unknown[] };
+    assert.equal(patch.webhook, 'mutate.example.com');
+    assert.equal(patch.patchType, 'JSONPatch');
+    assert.deepEqual(patch.patch[0], { op: 'add', path: '/metadata/labels/injected', value: 'yes' });
   });
 
   it('refuses patches that cannot apply, change the kind, or touch a DELETE', async () => {

@@ -2,6 +2,7 @@
 // one request, and whether a set of rules covers another set, with kube-apiserver's wildcards.
 import type { RequestInfo } from '../../endpoints/request-info.js';
 import type { PolicyRule } from './types.js';
+import { goQuote } from '../../api/go-quote.js';
 
 export const WILDCARD = '*';
 
@@ -183,46 +184,8 @@ function simpleKey(rule: PolicyRule): string | undefined {
   return JSON.stringify([groups[0], resources[0], names.length ? names[0] : null]);
 }
 
-/** Go's `%q` for one string: the quoting kube uses in these messages. */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    switch (ch) {
-      case '"':
-        out += '\\"';
-        continue;
-      case '\\':
-        out += '\\\\';
-        continue;
-      case '\n':
-        out += '\\n';
-        continue;
-      case '\r':
-        out += '\\r';
-        continue;
-      case '\t':
-        out += '\\t';
-        continue;
-      case '\x07':
-        out += '\\a';
-        continue;
-      case '\b':
-        out += '\\b';
-        continue;
-      case '\f':
-        out += '\\f';
-        continue;
-      case '\v':
-        out += '\\v';
-        continue;
-    }
-    if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
-    else if (c >= 0x80 && c < 0xa0) out += `\\u${c.toString(16).padStart(4, '0')}`;
-    else out += ch;
-  }
-  return `${out}"`;
-}
+export { goQuote };
+
 
 /** Go's `%q` for a []string: `["a" "b"]`. */
 export function goQuoteList(items: readonly string[] | undefined): string {

@@ -132,12 +132,14 @@ export function resourceHandler(lookup: RegistryLookup, watch: WatchSettings): H
         if (info.subresource) throw methodNotAllowed(`create is not supported on ${reg.qualified}/${info.subresource}`);
         if (info.name) throw methodNotAllowed('POST is not supported on a named object; use PUT to replace it');
         const body = decodeObject(await readBody(ctx.req), mediaType(ctx.req));
+        ctx.audit?.requestObject(body);
         const obj = await reg.create(ns, body, writeOpts());
         respondObject(201, obj);
         return;
       }
       case 'update': {
         const body = decodeObject(await readBody(ctx.req), mediaType(ctx.req));
+        ctx.audit?.requestObject(body);
         const { object, created } = await reg.update(ns, info.name, body, info.subresource, writeOpts());
         respondObject(created ? 201 : 200, object);
         return;
@@ -152,6 +154,7 @@ export function resourceHandler(lookup: RegistryLookup, watch: WatchSettings): H
           throw unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: ${Object.keys(PATCH_TYPES).join(', ')}`);
         }
         const patch = parseJSON((await readBody(ctx.req)).toString('utf8'));
+        ctx.audit?.requestObject(patch, true);
         const obj = await reg.patch(ns, info.name, patchType, patch, info.subresource, writeOpts());
         respondObject(200, obj);
         return;
@@ -189,6 +192,8 @@ async function deleteOptions(ctx: RequestContext, base: WriteOptions): Promise<D
     const parsed = parseJSON(body.toString('utf8'));
     if (!isPlainObject(parsed)) throw badRequest('the delete options must be a JSON object');
     bodyOpts = parsed;
+    // DeleteOptions describe the request, not the object: they must not fill objectRef
+    ctx.audit?.requestObject(parsed, true);
   }
   const policy = (q.get('propagationPolicy') ?? bodyOpts['propagationPolicy']) as string | undefined;
   const orphan = q.get('orphanDependents') ?? bodyOpts['orphanDependents'];
@@ -273,6 +278,7 @@ async function serveWatch(ctx: RequestContext, reg: GenericRegistry, ns: string,
     // kube-apiserver answers a watch from a compacted revision with a 200 and one ERROR event
     ctx.statusCode = 200;
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
+    ctx.audit?.responseStarted();
     res.end(encode('ERROR', status.toStatus()));
     return;
   }
@@ -282,6 +288,7 @@ async function serveWatch(ctx: RequestContext, reg: GenericRegistry, ns: string,
   if (ctx.warnings.length) headers['Warning'] = warningHeaders(ctx);
   res.writeHead(200, headers);
   res.flushHeaders();
+  ctx.audit?.responseStarted();
   started = true;
   for (const ev of startEvents) {
     if (ev.type === 'ERROR') {

@@ -70,6 +70,7 @@ export class VirtualResources {
     const namespaced = action ? action.namespaced : resource!.namespaced;
     if (namespaced && !i.namespace) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
     const body = decodeObject(await readBody(ctx.req), mediaType(ctx.req));
+    ctx.audit?.requestObject(body);
     const expectedKind = action ? action.kind : resource!.kind;
     if (body['kind'] !== undefined && body['kind'] !== expectedKind) {
       throw badRequest(`the kind in the request body ("${String(body['kind'])}") does not match ${expectedKind}`);
