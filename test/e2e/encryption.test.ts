@@ -65,7 +65,7 @@ test('by default Secrets are stored with secretbox and never in plain text; Conf
   }
 });
 
-test('rotation by hand: a new aesgcm key first, then replace rewrites every Secret with it', async () => {
+test('rotation by hand: a new aesgcm key first, then replace rewrites every Secret with it; identity first stores them plain again', async () => {
   const key = () => randomBytes(32).toString('base64');
   const k1 = key();
   const k2 = key();
@@ -95,6 +95,20 @@ test('rotation by hand: a new aesgcm key first, then replace rewrites every Secr
     assert.match(await status(), /^secrets\s+aesgcm:key2\s+3\s+0\s+aesgcm:key2=3$/m);
     await b.stop();
     for (let i = 0; i < 3; i++) assert.match(storedValue(dataDir, `/registry/secrets/rot/s${i}`).toString('latin1'), /^k8s:enc:aesgcm:v1:key2:/);
+
+    // identity first (the old key still after it to read) and the same replace: plain text again
+    await writeFile(
+      cfgPath,
+      `apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n- resources: [secrets]\n  providers:\n  - identity: {}\n  - aesgcm:\n      keys:\n      - name: key2\n        secret: ${k2}\n`,
+    );
+    b = await startBulwark({ dataDir, keepData: true, args: ['--encryption-provider-config', cfgPath] });
+    const again = await b.kubectl(['get', 'secrets', '-A', '-o', 'json']);
+    assert.equal((await b.kubectl(['replace', '-f', '-'], { input: again.stdout })).code, 0);
+    await b.stop();
+    for (let i = 0; i < 3; i++) {
+      const plain = JSON.parse(storedValue(dataDir, `/registry/secrets/rot/s${i}`).toString('utf8')) as { data: Record<string, string> };
+      assert.equal(Buffer.from(plain.data['v']!, 'base64').toString(), String(i));
+    }
   } finally {
     await b.cleanup();
   }
