@@ -18,4 +18,3 @@ export { type BatchOptions, DEFAULT_BATCH_OPTIONS } from './batch.js';
 export { type LogBackendOptions, createLogBackend } from './log-backend.js';
 export { type WebhookBackendOptions, type WebhookClientConfig, createWebhookBackend, loadWebhookKubeconfig } from './webhook-backend.js';
 export { type AuditMetrics, createAuditMetrics, noopAuditMetrics } from './metrics.js';
-export { unionBackend } from './union-backend.js';
