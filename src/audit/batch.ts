@@ -1,6 +1,6 @@
 // The bounded queue both audit backends put in front of their sink: batching by size and wait,
 // one batch in flight, optional throttling, and drops (never unbounded memory) when it is full.
-import type { AuditMode } from './types.js';
+import type { AuditEvent, AuditMode } from './types.js';
 
 /** kube-apiserver's --audit-{log,webhook}-batch-* options. */
 export interface BatchOptions {
@@ -178,14 +178,22 @@ export class BatchQueue {
     });
   }
 
-  /** Whether `offer` would drop now (lets callers skip serializing an event that would be dropped). */
-  isFull(): boolean {
-    return this.#closed || this.#queue.length >= this.o.bufferSize;
-  }
-
-  /** Counts an event the caller dropped before offering it. */
-  countDropped(n: number, reason: DropReason): void {
-    this.#drop(n, reason);
+  /**
+   * Serializes and queues an event. One that would be dropped anyway is not serialized first; one
+   * that cannot be serialized (a cycle, a BigInt) is dropped, counted and reported through
+   * `onUnserializable`, never thrown at the request path.
+   */
+  offerEvent(event: AuditEvent, serialize: (e: AuditEvent) => string, onUnserializable: (why: string) => void): Promise<boolean> {
+    if (this.#closed || this.#queue.length >= this.o.bufferSize) return this.offer('');
+    let line: string;
+    try {
+      line = serialize(event);
+    } catch (err) {
+      this.#drop(1, 'failed');
+      onUnserializable(`cannot serialize event ${event.auditID}: ${(err as Error).message}`);
+      return Promise.resolve(false);
+    }
+    return this.offer(line);
   }
 
   stats(): { queued: number; dropped: number; written: number } {

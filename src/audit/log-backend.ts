@@ -397,20 +397,10 @@ class LogBackend implements AuditBackend {
   }
 
   process(event: AuditEvent): Promise<boolean> {
-    // An event that would be dropped (full buffer, or shut down) is not serialized first: offer
-    // refuses it synchronously and counts it.
-    if (this.#queue.isFull()) return this.#queue.offer('');
-    let line: string;
-    try {
-      line = this.#serialize(event);
-    } catch (err) {
-      // An object that cannot be serialized (a cycle, a BigInt) must not fail the request path.
-      this.#queue.countDropped(1, 'failed');
-      this.#lastError = `cannot serialize event ${event.auditID}: ${(err as Error).message}`;
-      this.#failures.report(1, () => `audit log: ${this.#lastError}`);
-      return Promise.resolve(false);
-    }
-    return this.#queue.offer(line);
+    return this.#queue.offerEvent(event, this.#serialize, (why) => {
+      this.#lastError = why;
+      this.#failures.report(1, () => `audit log: ${why}`);
+    });
   }
 
   stats(): AuditBackendStats {

@@ -246,17 +246,10 @@ class WebhookBackend implements AuditBackend {
   }
 
   process(event: AuditEvent): Promise<boolean> {
-    if (this.#queue.isFull()) return this.#queue.offer('');
-    let line: string;
-    try {
-      line = JSON.stringify(event);
-    } catch (err) {
-      this.#queue.countDropped(1, 'failed');
-      this.#lastError = `cannot serialize event ${event.auditID}: ${(err as Error).message}`;
-      this.#failures.report(1, () => `audit webhook: ${this.#lastError}`);
-      return Promise.resolve(false);
-    }
-    return this.#queue.offer(line);
+    return this.#queue.offerEvent(event, JSON.stringify, (why) => {
+      this.#lastError = why;
+      this.#failures.report(1, () => `audit webhook: ${why}`);
+    });
   }
 
   async #deliver(events: QueuedEvent[], signal: AbortSignal): Promise<boolean> {
