@@ -1,7 +1,7 @@
 // The one generic registry: create/get/list/watch/update/patch/delete over the Store for every
 // resource in the catalogue. Per-resource differences live in strategies; admission, defaulting
 // and validation are called from here so that no handler can skip them.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import jsonPatch from 'fast-json-patch';
 import type { ResourceInfo } from '../api/catalogue.js';
 import { groupVersion, storageKey, storagePrefix } from '../api/catalogue.js';
@@ -30,6 +30,7 @@ import { strategyFor, type Strategy } from './strategy.js';
 import { type KObject, deepClone, deepFreeze, isPlainObject, jsonEqual, metaOf, nowTimestamp } from './object.js';
 import { mergePatch } from './merge-patch.js';
 import { ServiceIPAllocator } from './service-ip-allocator.js';
+import { randomNameSuffix } from '../api/name-suffix.js';
 
 export interface WriteOptions {
   user: UserInfo;
@@ -79,7 +80,6 @@ export interface RegistryLookup {
 }
 
 const CONTINUE_VERSION = 'meta.k8s.io/v1';
-const NAME_SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
 function decodeContinue(token: string): { rv: number; start: string } {
   try {
@@ -95,12 +95,6 @@ function encodeContinue(rv: number, start: string): string {
   return Buffer.from(JSON.stringify({ v: CONTINUE_VERSION, rv, start })).toString('base64url');
 }
 
-function generateNameSuffix(): string {
-  const bytes = randomBytes(5);
-  let s = '';
-  for (const b of bytes) s += NAME_SUFFIX_ALPHABET[b % NAME_SUFFIX_ALPHABET.length];
-  return s;
-}
 
 function specChanged(a: KObject, b: KObject): boolean {
   for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
@@ -403,7 +397,7 @@ export class GenericRegistry {
     const obj = this.decodeBody(body, opts);
     this.checkNamespace(obj, namespace);
     const meta = metaOf(obj);
-    if (!meta.name && meta.generateName) meta.name = `${meta.generateName}${generateNameSuffix()}`;
+    if (!meta.name && meta.generateName) meta.name = `${meta.generateName}${randomNameSuffix()}`;
     if (!meta.name) {
       throw invalid(this.info.group, this.info.kind, '', [{ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }]);
     }

@@ -1,8 +1,8 @@
 // ServiceAccount admission: pods run as a ServiceAccount that exists ('default' when none is named)
 // and, unless automounting is turned off, get a projected, bound, expiring API token volume.
-import { randomInt } from 'node:crypto';
 import type { AdmissionAttributes, AdmissionLookup, AdmissionPlugin } from '../../types.js';
 import { admissionForbidden } from '../../plugin-api.js';
+import { randomNameSuffix } from '../../../api/name-suffix.js';
 
 export const DEFAULT_SERVICE_ACCOUNT_NAME = 'default';
 export const SERVICE_ACCOUNT_VOLUME_PREFIX = 'kube-api-access-';
@@ -11,8 +11,6 @@ export const DEFAULT_API_TOKEN_MOUNT_PATH = '/var/run/secrets/kubernetes.io/serv
 export const TOKEN_EXPIRATION_SECONDS = 3607;
 export const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
 
-// The alphabet of kube's generated-name suffixes: no vowels (no accidental words), no 0/1/3 look-alikes.
-const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
 type Obj = Record<string, unknown>;
 
@@ -35,11 +33,6 @@ function list(v: unknown): Obj[] {
   return Array.isArray(v) ? v.filter((x): x is Obj => obj(x) !== undefined) : [];
 }
 
-function randomSuffix(): string {
-  let s = '';
-  for (let i = 0; i < 5; i++) s += NAME_ALPHABET[randomInt(NAME_ALPHABET.length)];
-  return s;
-}
 
 /** The projected volume source kube-apiserver adds for the API token, CA bundle and namespace. */
 export function tokenVolumeSource(): Obj {
@@ -162,7 +155,7 @@ export class ServiceAccountAdmission implements AdmissionPlugin {
     let volumeName = existing?.['name'] as string | undefined;
     if (!volumeName) {
       const taken = new Set(volumes.map((v) => v['name']));
-      do volumeName = SERVICE_ACCOUNT_VOLUME_PREFIX + randomSuffix();
+      do volumeName = SERVICE_ACCOUNT_VOLUME_PREFIX + randomNameSuffix();
       while (taken.has(volumeName));
     }
     let needed = false;
