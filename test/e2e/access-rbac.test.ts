@@ -247,6 +247,36 @@ subjects:
     assert.equal(teamSa.json().message, 'pods is forbidden: User "system:serviceaccount:team:default" cannot list resource "pods" in API group "" in the namespace "team"');
     const can = await bob.kubectl(['auth', 'can-i', 'impersonate', 'users/someone']);
     assert.equal(can.stdout.trim(), 'no');
+    // a name with a third part is not that service account but a user, which bob may not become
+    const smuggled = await bob.request('GET', '/api/v1/namespaces/team/pods', undefined, { 'Impersonate-User': 'system:serviceaccount:team:default:x' });
+    assert.equal(smuggled.status, 403);
+    assert.equal(smuggled.json().message, 'users "system:serviceaccount:team:default:x" is forbidden: User "bob" cannot impersonate resource "users" in API group "" at the cluster scope');
+    // a malformed extra key is the caller's mistake: 400 naming the header, not a 500
+    const badExtra = await bob.request('GET', '/api/v1/namespaces/team/pods', undefined, { 'Impersonate-User': 'system:serviceaccount:team:default', 'Impersonate-Extra-%zz': 'v' });
+    assert.equal(badExtra.status, 400);
+    assert.match(badExtra.json().message, /impersonate-extra-%zz/i);
+  });
+
+  test('a cluster-scoped review is not served under a namespace path, where a RoleBinding would authorize it', async () => {
+    await apply(`apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: review-tokens, namespace: team}
+rules:
+- apiGroups: ["authentication.k8s.io"]
+  resources: ["tokenreviews"]
+  verbs: ["create"]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: bob-review-tokens, namespace: team}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: review-tokens}
+subjects: [{kind: User, name: bob, apiGroup: rbac.authorization.k8s.io}]
+`);
+    const review = { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token: BOB_TOKEN } };
+    const namespaced = await bob.request('POST', '/apis/authentication.k8s.io/v1/namespaces/team/tokenreviews', review);
+    assert.equal(namespaced.status, 404, namespaced.text);
+    const cluster = await bob.request('POST', '/apis/authentication.k8s.io/v1/tokenreviews', review);
+    assert.equal(cluster.status, 403, cluster.text);
   });
 
   test('with impersonate on users/someone, bob runs as someone (and only as someone)', async () => {

@@ -31,10 +31,12 @@ export function impersonationFilter(authorizer: Authorizer): Filter {
     if (!username) throw badRequest('requested impersonation of groups, uid or extra fields without impersonating a user (Impersonate-User)');
     const caller = ctx.user!;
     const checks: RequestInfo[] = [];
-    if (username.startsWith(SA_PREFIX)) {
-      const [ns, name] = username.slice(SA_PREFIX.length).split(':');
-      if (!ns || !name) throw badRequest(`invalid service account name in Impersonate-User: "${username}"`);
-      checks.push(impersonateInfo('serviceaccounts', name, '', ns));
+    // Only a well-formed system:serviceaccount:<ns>:<name> is a service account; anything else
+    // (say with a third part) is an ordinary user name and needs `impersonate users`, as upstream.
+    const sa = username.startsWith(SA_PREFIX) ? username.slice(SA_PREFIX.length).split(':') : [];
+    const serviceAccount = sa.length === 2 && sa[0] && sa[1] ? { namespace: sa[0], name: sa[1] } : undefined;
+    if (serviceAccount) {
+      checks.push(impersonateInfo('serviceaccounts', serviceAccount.name, '', serviceAccount.namespace));
     } else {
       checks.push(impersonateInfo('users', username));
     }
@@ -43,7 +45,12 @@ export function impersonationFilter(authorizer: Authorizer): Filter {
     if (uid) checks.push(impersonateInfo('uids', uid, 'authentication.k8s.io'));
     const extra: Record<string, string[]> = {};
     for (const h of extraKeys) {
-      const key = decodeURIComponent(h.slice('impersonate-extra-'.length));
+      let key: string;
+      try {
+        key = decodeURIComponent(h.slice('impersonate-extra-'.length));
+      } catch {
+        throw badRequest(`invalid header ${h}: the key after Impersonate-Extra- must be percent-encoded`);
+      }
       const values = headerValues(ctx, h);
       extra[key] = values;
       for (const v of values) checks.push({ ...impersonateInfo('userextras', v, 'authentication.k8s.io'), subresource: key });
@@ -53,9 +60,8 @@ export function impersonationFilter(authorizer: Authorizer): Filter {
       if (r.decision !== 'allow') throw forbiddenError(caller, info, r.reason);
     }
     const effectiveGroups = [...groups];
-    if (username.startsWith(SA_PREFIX)) {
-      const ns = username.slice(SA_PREFIX.length).split(':')[0]!;
-      for (const g of ['system:serviceaccounts', `system:serviceaccounts:${ns}`]) if (!effectiveGroups.includes(g)) effectiveGroups.push(g);
+    if (serviceAccount) {
+      for (const g of ['system:serviceaccounts', `system:serviceaccounts:${serviceAccount.namespace}`]) if (!effectiveGroups.includes(g)) effectiveGroups.push(g);
     }
     if (username !== 'system:anonymous' && !effectiveGroups.includes('system:authenticated')) effectiveGroups.push('system:authenticated');
     const impersonated: UserInfo = { username, groups: effectiveGroups };

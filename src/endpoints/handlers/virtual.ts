@@ -68,7 +68,11 @@ export class VirtualResources {
     if (!action && !resource) return false;
     if (i.verb !== 'create') throw methodNotAllowed(`only create (POST) is supported on ${i.subresource ? `${i.resource}/${i.subresource}` : i.resource}`);
     const namespaced = action ? action.namespaced : resource!.namespaced;
-    if (namespaced && !i.namespace) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+    // Either way round the path does not name this resource (and a cluster-wide review must not be
+    // reachable through a namespace's path, where a RoleBinding would authorize it).
+    if (namespaced !== (i.namespace !== '')) {
+      throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+    }
     const body = decodeObject(await readBody(ctx.req), mediaType(ctx.req));
     ctx.audit?.requestObject(body);
     const expectedKind = action ? action.kind : resource!.kind;
