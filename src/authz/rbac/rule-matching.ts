@@ -75,21 +75,25 @@ export function rulesAllow(req: RuleRequest, rules: readonly PolicyRule[]): bool
  * A resource rule without apiGroups grants nothing and so breaks down into nothing.
  */
 export function breakdownRule(rule: PolicyRule): PolicyRule[] {
-  const out: PolicyRule[] = [];
+  return [...rulePieces(rule)];
+}
+
+// Lazily: a rule's pieces are the product of its lists, which a few hundred entries make large
+// enough to exhaust memory if built all at once.
+function* rulePieces(rule: PolicyRule): Generator<PolicyRule> {
   const verbs = list(rule.verbs);
   const names = list(rule.resourceNames);
   for (const group of list(rule.apiGroups)) {
     for (const resource of list(rule.resources)) {
       for (const verb of verbs) {
-        if (names.length === 0) out.push({ apiGroups: [group], resources: [resource], verbs: [verb] });
-        else for (const name of names) out.push({ apiGroups: [group], resources: [resource], verbs: [verb], resourceNames: [name] });
+        if (names.length === 0) yield { apiGroups: [group], resources: [resource], verbs: [verb] };
+        else for (const name of names) yield { apiGroups: [group], resources: [resource], verbs: [verb], resourceNames: [name] };
       }
     }
   }
   for (const url of list(rule.nonResourceURLs)) {
-    for (const verb of verbs) out.push({ nonResourceURLs: [url], verbs: [verb] });
+    for (const verb of verbs) yield { nonResourceURLs: [url], verbs: [verb] };
   }
-  return out;
 }
 
 function containsAll(owned: readonly string[], wanted: readonly string[]): boolean {
@@ -140,12 +144,19 @@ export function ruleCovers(owner: PolicyRule, piece: PolicyRule): boolean {
 export function covers(owner: readonly PolicyRule[], requested: readonly PolicyRule[]): { covered: boolean; missing: PolicyRule[] } {
   const missing: PolicyRule[] = [];
   for (const rule of requested) {
-    for (const piece of breakdownRule(rule)) {
-      if (!owner.some((o) => ruleCovers(o, piece))) missing.push(piece);
+    // one owner rule granting the whole rule grants every piece of it
+    if (owner.some((o) => ruleCovers(o, rule))) continue;
+    for (const piece of rulePieces(rule)) {
+      if (owner.some((o) => ruleCovers(o, piece))) continue;
+      missing.push(piece);
+      // enough to refuse and to tell the caller what is missing; a huge rule is not walked to its end
+      if (missing.length >= MAX_MISSING_PIECES) return { covered: false, missing };
     }
   }
   return { covered: missing.length === 0, missing };
 }
+
+const MAX_MISSING_PIECES = 100;
 
 // ---------------------------------------------------------------------------------------------
 // Printing rules in escalation errors
