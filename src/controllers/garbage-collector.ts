@@ -27,6 +27,8 @@ export class GarbageCollector {
   private readonly informers: Informer[] = [];
   private queue: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** Every resource has been listed once: only then is an owner that is not known gone. */
+  private synced = false;
 
   constructor(
     private readonly registries: GenericRegistry[],
@@ -57,6 +59,7 @@ export class GarbageCollector {
 
   /** Objects that were orphaned or left waiting while the server was down. */
   private sweep(): void {
+    this.synced = true;
     for (const uid of [...this.nodes.keys()]) this.enqueue(() => this.process(uid));
     for (const owner of [...this.dependents.keys()]) if (!this.nodes.has(owner)) this.enqueue(() => this.ownerGone(owner));
   }
@@ -77,7 +80,7 @@ export class GarbageCollector {
       const owners = this.nodes.get(uid)?.owners.map((o) => o.uid) ?? [];
       if (owners.length) this.ownersOfDeleted.set(uid, owners);
       this.forget(uid);
-      this.enqueue(() => this.ownerGone(uid));
+      if (this.synced) this.enqueue(() => this.ownerGone(uid));
       return;
     }
     this.observe(reg, ev.object, true);
@@ -106,7 +109,9 @@ export class GarbageCollector {
       const uid = m.uid;
       this.enqueue(() => this.process(uid));
       // an owner reference to an object that no longer exists makes this a garbage candidate
-      if (node.owners.length && node.owners.every((o) => !this.nodes.has(o.uid))) this.enqueue(() => this.collectIfDangling(uid));
+      // (only once every resource is listed: before that a missing owner may just be unlisted,
+      // and the sweep looks at every object anyway)
+      if (this.synced && node.owners.length && node.owners.every((o) => !this.nodes.has(o.uid))) this.enqueue(() => this.collectIfDangling(uid));
     }
   }
 

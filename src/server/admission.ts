@@ -19,6 +19,7 @@ import type { Authorizer } from '../authz/types.js';
 import type { UserInfo } from '../endpoints/context.js';
 import type { GenericRegistry, RegistryLookup } from '../registry/generic-registry.js';
 import { findKind } from '../api/catalogue.js';
+import { serviceUnavailable } from '../api/status.js';
 import { metaOf, type KObject } from '../registry/object.js';
 import { Informer } from '../controllers/informer.js';
 
@@ -27,28 +28,41 @@ export class WebhookConfigurations implements WebhookConfigurationSource {
   private readonly byKind = { mutating: new Map<string, KObject>(), validating: new Map<string, KObject>() };
   private informers: Informer[] = [];
 
+  private readonly listed = { mutating: false, validating: false };
+
   mutating(): KObject[] {
-    return [...this.byKind.mutating.values()];
+    return this.current('mutating');
   }
 
   validating(): KObject[] {
-    return [...this.byKind.validating.values()];
+    return this.current('validating');
+  }
+
+  // Once serving, until a list has succeeded (it retries) the configurations are unknown: refuse
+  // rather than skip webhooks that may have failurePolicy Fail. Before start() only the server's own
+  // bootstrap objects are written, as before webhooks are loaded.
+  private current(kind: 'mutating' | 'validating'): KObject[] {
+    if (this.informers.length > 0 && !this.listed[kind]) throw serviceUnavailable(`the ${kind} webhook configurations have not been loaded yet; try again shortly`);
+    return [...this.byKind[kind].values()];
   }
 
   async start(mutating: GenericRegistry, validating: GenericRegistry, log: (msg: string, err?: unknown) => void): Promise<void> {
-    const feed = (reg: GenericRegistry, into: Map<string, KObject>) =>
-      new Informer(
+    const feed = (reg: GenericRegistry, kind: 'mutating' | 'validating') => {
+      const into = this.byKind[kind];
+      return new Informer(
         reg,
         {
           onList: (items) => {
             into.clear();
             for (const o of items) into.set(metaOf(o).name ?? '', o);
+            this.listed[kind] = true;
           },
           onChange: (type, o) => (type === 'DELETED' ? into.delete(metaOf(o).name ?? '') : into.set(metaOf(o).name ?? '', o)),
         },
         log,
       );
-    this.informers = [feed(mutating, this.byKind.mutating), feed(validating, this.byKind.validating)];
+    };
+    this.informers = [feed(mutating, 'mutating'), feed(validating, 'validating')];
     for (const i of this.informers) await i.start();
   }
 

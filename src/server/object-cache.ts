@@ -54,17 +54,23 @@ export class ObjectCache implements AdmissionLookup, ObjectLookup {
       const reg = this.registry(group, resource);
       if (!reg) continue;
       const cache = new ResourceCache();
+      const key = `${group}/${resource}`;
       const informer = new Informer(
         reg,
         {
-          onList: (items) => cache.reset(items),
+          // Served from memory only once listed: until then (a list that fails keeps retrying)
+          // reads go to the store, so a plugin that cannot read what it needs refuses instead of
+          // seeing an empty cache and letting the request through.
+          onList: (items) => {
+            cache.reset(items);
+            this.caches.set(key, cache);
+          },
           onChange: (type, o) => (type === 'DELETED' ? cache.remove(o) : cache.put(o)),
         },
         log,
       );
       await informer.start();
       this.informers.push(informer);
-      this.caches.set(`${group}/${resource}`, cache);
     }
   }
 

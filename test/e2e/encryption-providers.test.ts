@@ -134,3 +134,25 @@ test('*.* encrypts every stored object, and a restart reads them all back', asyn
     await b.cleanup();
   }
 });
+
+test('admission refuses rather than guesses while a policy object it needs cannot be read', async () => {
+  const dir = await tempDir();
+  const cfg = path.join(dir, 'enc.yaml');
+  await writeFile(cfg, config(['limitranges'], 'aesgcm', randomBytes(32)), { mode: 0o600 });
+  const dataDir = path.join(dir, 'data');
+  let b = await startBulwark({ dataDir, keepData: true, args: ['--encryption-provider-config', cfg] });
+  try {
+    const limits = (name: string) => ({ apiVersion: 'v1', kind: 'LimitRange', metadata: { name }, spec: { limits: [{ type: 'Container', max: { memory: '64Mi' } }] } });
+    for (const name of ['lr1', 'lr2']) assert.equal((await b.request('POST', '/api/v1/namespaces/default/limitranges', limits(name))).status, 201);
+    await b.stop();
+    replaceStoredValue(dataDir, '/registry/limitranges/default/lr2', storedValue(dataDir, '/registry/limitranges/default/lr1'));
+    b = await startBulwark({ dataDir, keepData: true, waitForLive: true, args: ['--encryption-provider-config', cfg] });
+    // the LimitRanges of the namespace cannot all be read: a pod that breaks lr1's maximum must not slip through
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'big' }, spec: { containers: [{ name: 'c', image: 'x', resources: { limits: { memory: '1Gi' } } }] } };
+    const r = await b.request('POST', '/api/v1/namespaces/default/pods', pod);
+    assert.equal(r.status, 403, r.text);
+    assert.match(r.json().message, /error enforcing limit ranges/);
+  } finally {
+    await b.cleanup();
+  }
+});
