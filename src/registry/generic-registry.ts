@@ -415,17 +415,20 @@ export class GenericRegistry {
     await this.admission.admit(a);
     this.validate(obj);
     await this.admission.validate(a);
+    // a patch from a webhook or plugin replaces metadata: read it again, as updates do
+    const final = metaOf(obj);
+    const name = final.name ?? meta.name;
     // a dry run, or an allocation that would have to be undone, checks for a duplicate first
-    if ((opts.dryRun || this.ipAllocator) && (await this.store.get(this.key(namespace, meta.name)))) throw alreadyExists(this.info.group, this.info.resource, meta.name);
+    if ((opts.dryRun || this.ipAllocator) && (await this.store.get(this.key(namespace, name)))) throw alreadyExists(this.info.group, this.info.resource, name);
     const release = await this.ipAllocator?.allocate(obj, !!opts.dryRun);
     if (opts.dryRun) return obj;
     try {
-      const kv = await this.store.create(this.key(namespace, meta.name), this.encode(obj));
-      meta.resourceVersion = String(kv.modRevision);
+      const kv = await this.store.create(this.key(namespace, name), this.encode(obj));
+      final.resourceVersion = String(kv.modRevision);
       return obj;
     } catch (err) {
       await release?.();
-      this.storeError(err, meta.name);
+      this.storeError(err, name);
     }
   }
 

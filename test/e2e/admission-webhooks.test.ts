@@ -114,9 +114,12 @@ describe('admission webhooks', () => {
     await ok(['apply', '-f', await file(webhookConfiguration('MutatingWebhookConfiguration', 'label.bulwark.test', `${wh.baseURL}/mutate`, wh.caBundle, 'mutate'))]);
     const created = await eventually(async () => {
       const name = `cm-${Math.random().toString(36).slice(2, 7)}`;
-      await ok(['create', '-n', 'wh-mutate', '-f', await file(configMap(name, { app: 'x' }))]);
+      const answer = JSON.parse((await ok(['create', '-n', 'wh-mutate', '-o', 'json', '-f', await file(configMap(name, { app: 'x' }))])).stdout);
       const got = JSON.parse((await ok(['get', 'cm', name, '-n', 'wh-mutate', '-o', 'json'])).stdout);
       assert.equal(got.metadata.labels['mutated-by'], 'webhook', JSON.stringify(got.metadata));
+      // the create's own answer is the stored object, resourceVersion included
+      assert.equal(answer.metadata.labels['mutated-by'], 'webhook');
+      assert.equal(answer.metadata.resourceVersion, got.metadata.resourceVersion);
       return got;
     });
     assert.equal(created.metadata.labels['app'], 'x');
