@@ -475,6 +475,7 @@ export class GenericRegistry {
     else delete meta.generation;
     this.strategy.prepareForUpdate(obj, old, subresource);
     applyDefaults(this.info, obj);
+    this.ipAllocator?.keepAllocated(obj, old);
     if (this.strategy.tracksGeneration && specChanged(obj, old)) metaOf(obj).generation = (oldMeta.generation ?? 0) + 1;
     const a = this.attrs('UPDATE', namespace, name, subresource, opts, obj, old);
     await this.admission.admit(a);
@@ -497,11 +498,14 @@ export class GenericRegistry {
     finalMeta.resourceVersion = String(kv.modRevision);
     // an unchanged object is not written again, unless its stored form is stale (re-encryption)
     if ((jsonEqual(obj, old) && !kv.stale) || opts.dryRun) return { object: obj, created: false };
+    const addresses = await this.ipAllocator?.update(obj, old, false);
     try {
       const next = await this.store.update(this.key(namespace, name), this.encode(obj), kv.modRevision);
       finalMeta.resourceVersion = String(next.modRevision);
+      await addresses?.commit();
       return { object: obj, created: false };
     } catch (err) {
+      await addresses?.rollback();
       this.storeError(err, name);
     }
   }

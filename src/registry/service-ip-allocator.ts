@@ -30,6 +30,10 @@ function inRange(ip: string): boolean {
   return n !== undefined && n - RANGE_BASE > 0 && n - RANGE_BASE < RANGE_SIZE - 1;
 }
 
+function specOf(service: KObject): KObject {
+  return isPlainObject(service['spec']) ? service['spec'] : {};
+}
+
 function needsClusterIP(spec: KObject): boolean {
   return spec['type'] !== 'ExternalName' && spec['clusterIP'] !== 'None';
 }
@@ -39,7 +43,7 @@ export class ServiceIPAllocator {
 
   /** Fills spec.clusterIP(s) (or reserves the requested one); returns a release for rollback. */
   async allocate(service: KObject, dryRun: boolean): Promise<() => Promise<void>> {
-    const spec = isPlainObject(service['spec']) ? service['spec'] : {};
+    const spec = specOf(service);
     const nothing = async () => undefined;
     if (!needsClusterIP(spec)) return nothing;
     const owner = Buffer.from(JSON.stringify({ namespace: metaOf(service).namespace, name: metaOf(service).name, uid: metaOf(service).uid }));
@@ -50,7 +54,10 @@ export class ServiceIPAllocator {
       ]);
     if (requested) {
       if (!inRange(requested)) throw refuse(requested, 'the provided IP is not in the valid range. The range of valid IPs is 10.96.0.0/12');
-      if (dryRun) return nothing;
+      if (dryRun) {
+        if (await this.store.get(KEY_PREFIX + requested)) throw refuse(requested, 'provided IP is already allocated');
+        return nothing;
+      }
       try {
         await this.store.create(KEY_PREFIX + requested, owner);
       } catch (err) {
@@ -77,8 +84,31 @@ export class ServiceIPAllocator {
     throw refuse('', 'the service IP range is full');
   }
 
+  /** Before validation of an update: addresses the new object leaves out are kept, as kube does. */
+  keepAllocated(service: KObject, old: KObject): void {
+    const spec = specOf(service);
+    const oldSpec = specOf(old);
+    if (!needsClusterIP(spec) || !needsClusterIP(oldSpec)) return;
+    if (!spec['clusterIP'] && oldSpec['clusterIP']) spec['clusterIP'] = oldSpec['clusterIP'];
+    if ((!Array.isArray(spec['clusterIPs']) || spec['clusterIPs'].length === 0) && oldSpec['clusterIPs']) spec['clusterIPs'] = oldSpec['clusterIPs'];
+  }
+
+  /**
+   * After validation of an update: a Service that starts needing an address (say ExternalName to
+   * ClusterIP) gets one; one that stops needing it gives it back once the update is stored.
+   */
+  async update(service: KObject, old: KObject, dryRun: boolean): Promise<{ rollback: () => Promise<void>; commit: () => Promise<void> }> {
+    const nothing = async () => undefined;
+    const needs = needsClusterIP(specOf(service));
+    const oldIP = specOf(old)['clusterIP'];
+    const had = needsClusterIP(specOf(old)) && typeof oldIP === 'string' && inRange(oldIP);
+    if (needs && !had) return { rollback: await this.allocate(service, dryRun), commit: nothing };
+    if (!needs && had && !dryRun) return { rollback: nothing, commit: () => this.releaseIP(oldIP) };
+    return { rollback: nothing, commit: nothing };
+  }
+
   async release(service: KObject): Promise<void> {
-    const spec = isPlainObject(service['spec']) ? service['spec'] : {};
+    const spec = specOf(service);
     const ip = spec['clusterIP'];
     if (typeof ip === 'string' && inRange(ip)) await this.releaseIP(ip);
   }

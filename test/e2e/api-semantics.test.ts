@@ -229,6 +229,30 @@ describe('API semantics', () => {
     assert.equal((await b.request('DELETE', '/api/v1/namespaces/sem/services/a')).status, 200);
     const reused = await b.request('POST', '/api/v1/namespaces/sem/services', svc('d', a.spec.clusterIP));
     assert.equal(reused.status, 201, reused.text);
+    // a dry run asking for a taken address is refused like the real thing
+    const dry = await b.request('POST', '/api/v1/namespaces/sem/services?dryRun=All', svc('e', c.spec.clusterIP));
+    assert.equal(dry.status, 422, dry.text);
+  });
+
+  test('an update keeps the cluster IP it leaves out, and a type change allocates or frees it', async () => {
+    const svc = (name: string, spec: Record<string, unknown>) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name }, spec });
+    const web = (await b.request('POST', '/api/v1/namespaces/sem/services', svc('web', { ports: [{ port: 80 }] }))).json();
+    const ip: string = web.spec.clusterIP;
+    // kubectl replace of a manifest without clusterIP
+    const replaced = await b.request('PUT', '/api/v1/namespaces/sem/services/web', svc('web', { ports: [{ port: 8080 }] }));
+    assert.equal(replaced.status, 200, replaced.text);
+    assert.equal(replaced.json().spec.clusterIP, ip);
+    assert.deepEqual(replaced.json().spec.clusterIPs, [ip]);
+    // ClusterIP to ExternalName gives the address back...
+    const external = await b.request('PUT', '/api/v1/namespaces/sem/services/web', svc('web', { type: 'ExternalName', externalName: 'example.com' }));
+    assert.equal(external.status, 200, external.text);
+    const other = await b.request('POST', '/api/v1/namespaces/sem/services', svc('other', { clusterIP: ip, ports: [{ port: 80 }] }));
+    assert.equal(other.status, 201, `the address was freed: ${other.text}`);
+    // ...and back to ClusterIP gets a new one
+    const back = await b.request('PUT', '/api/v1/namespaces/sem/services/web', svc('web', { ports: [{ port: 80 }] }));
+    assert.equal(back.status, 200, back.text);
+    assert.match(back.json().spec.clusterIP, /^10\./);
+    assert.notEqual(back.json().spec.clusterIP, ip);
   });
 
   test('dry run stores nothing', async () => {
