@@ -36,30 +36,34 @@ export class Informer {
    */
   async start(retryDelayMs = RELIST_DELAY_MS): Promise<void> {
     if (this.stopped) return;
-    let listed: Awaited<ReturnType<GenericRegistry['list']>>;
     try {
-      listed = await this.reg.list('', {});
+      const listed = await this.reg.list('', {});
+      this.handlers.onList(listed.items);
+      // the watch starts at the listed revision; if it cannot (compacted meanwhile), list again
+      const watcher = await this.reg.watch(
+        '',
+        { resourceVersion: listed.resourceVersion },
+        (ev) => {
+          if (ev.type === 'ADDED' || ev.type === 'MODIFIED' || ev.type === 'DELETED') this.handlers.onChange(ev.type, ev.object);
+        },
+        (err) => {
+          if (this.stopped) return;
+          this.log(`watch on ${this.reg.qualified} ended; listing again`, err);
+          setTimeout(() => void this.start(), RELIST_DELAY_MS).unref();
+        },
+      );
+      if (this.stopped) {
+        watcher.stop();
+        return;
+      }
+      this.watcher = watcher;
+      if (unsynced.delete(this)) this.log(`listing ${this.reg.qualified} succeeded again`);
     } catch (err) {
       const why = `${this.reg.qualified}: ${err instanceof Error ? err.message : String(err)}`;
       if (!unsynced.has(this)) this.log(`listing ${this.reg.qualified} failed; retrying until it succeeds`, err);
       unsynced.set(this, why);
       setTimeout(() => void this.start(Math.min(retryDelayMs * 2, MAX_RETRY_DELAY_MS)), retryDelayMs).unref();
-      return;
     }
-    if (unsynced.delete(this)) this.log(`listing ${this.reg.qualified} succeeded again`);
-    this.handlers.onList(listed.items);
-    this.watcher = await this.reg.watch(
-      '',
-      { resourceVersion: listed.resourceVersion },
-      (ev) => {
-        if (ev.type === 'ADDED' || ev.type === 'MODIFIED' || ev.type === 'DELETED') this.handlers.onChange(ev.type, ev.object);
-      },
-      (err) => {
-        if (this.stopped) return;
-        this.log(`watch on ${this.reg.qualified} ended; listing again`, err);
-        setTimeout(() => void this.start().catch((e: unknown) => this.log(`re-listing ${this.reg.qualified} failed`, e)), RELIST_DELAY_MS).unref();
-      },
-    );
   }
 
   stop(): void {
