@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -79,6 +79,17 @@ test('appends to an existing log and refuses unusable paths', async () => {
   await assert.rejects(createLogBackend({ path: loose, log: () => {} }), /has mode 0644.*must be 0600: run `chmod 600/);
   await assert.rejects(createLogBackend({ path: path.join(file, 'x.log'), log: () => {} }), /exists but is not a directory/);
   await assert.rejects(createLogBackend({ path: path.join(dir, 'a.log'), format: 'xml' as 'json', log: () => {} }), /format must be "json" or "legacy"/);
+  // a link to another file (planted to redirect the trail, or to overwrite that file) is refused
+  const target = path.join(dir, 'elsewhere');
+  await writeFile(target, '', { mode: 0o600 });
+  await symlink(target, path.join(dir, 'link.log'));
+  await assert.rejects(createLogBackend({ path: path.join(dir, 'link.log'), log: () => {} }), /is a symbolic link/);
+  assert.equal(await readFile(target, 'utf8'), '');
+  // so is a directory others may write to
+  const shared = path.join(dir, 'shared');
+  await mkdir(shared);
+  await chmod(shared, 0o777);
+  await assert.rejects(createLogBackend({ path: path.join(shared, 'audit.log'), log: () => {} }), /group or others may replace the log/);
 });
 
 test('legacy format: one kube legacy line per event', async () => {

@@ -1,6 +1,6 @@
 // The audit log backend (--audit-log-*): one event per line to a 0600 file or stdout, with
 // size-based rotation, backup retention and gzip compression the way kube's lumberjack does it.
-import { createReadStream, createWriteStream, promises as fs, writeSync } from 'node:fs';
+import { constants as fsConstants, createReadStream, createWriteStream, promises as fs, writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -130,9 +130,13 @@ export class RotatingFile implements Sink {
       dirStat = await fs.stat(this.#dir);
     }
     if (!dirStat.isDirectory()) throw new Error(`audit log path ${this.path}: ${this.#dir} exists but is not a directory`);
+    // Anyone who may write to the directory could swap the log for a link to another file.
+    if ((dirStat.mode & 0o022) !== 0) {
+      throw new Error(`audit log directory ${this.#dir} has mode ${octal(dirStat.mode)}: group or others may replace the log in it; use a directory only the server's user can write (chmod 700)`);
+    }
     let st;
     try {
-      st = await fs.stat(this.path);
+      st = await fs.lstat(this.path);
     } catch (err) {
       if (errno(err) === 'ENOENT') return;
       throw new Error(`audit log ${this.path}: ${(err as Error).message}`);
@@ -140,6 +144,7 @@ export class RotatingFile implements Sink {
     if (st.isDirectory()) {
       throw new Error(`audit log path ${this.path} is a directory; give the path of a file in it, such as ${path.join(this.path, 'audit.log')}`);
     }
+    if (st.isSymbolicLink()) throw new Error(`audit log path ${this.path} is a symbolic link; give the file itself`);
     if (!st.isFile()) throw new Error(`audit log path ${this.path} exists but is not a regular file`);
     if ((st.mode & 0o077) !== 0) {
       throw new Error(
@@ -150,9 +155,16 @@ export class RotatingFile implements Sink {
   }
 
   async #openFile(): Promise<void> {
-    const handle = await fs.open(this.path, 'a', 0o600);
+    // O_NOFOLLOW and a check of what was opened, not of the path: a link or a foreign file put in
+    // place after the checks above (or between rotations) is refused, not appended to.
+    const handle = await fs.open(this.path, fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT | fsConstants.O_NOFOLLOW, 0o600);
     try {
-      this.#size = (await handle.stat()).size;
+      const st = await handle.stat();
+      const uid = process.getuid?.();
+      if (!st.isFile() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o077) !== 0) {
+        throw new Error(`audit log ${this.path} is not a private regular file of this user (mode ${octal(st.mode)}, owner ${st.uid}); refusing to write to it`);
+      }
+      this.#size = st.size;
     } catch (err) {
       await handle.close();
       throw err;

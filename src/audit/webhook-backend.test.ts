@@ -169,6 +169,11 @@ test('loadWebhookKubeconfig refuses what would weaken TLS or cannot be used, nam
     [`clusters: [{name: c, cluster: {server: "https://a"}}]\nusers: [{name: u, user: {exec: {command: x}}}]`, /users\[0\]\.user\.exec: Forbidden/],
     [`clusters: [{name: c, cluster: {server: "https://a"}}]\nusers: [{name: u, user: {client-certificate-data: ${b64(clientCert)}}}]`, /needs its key/],
     [`clusters: [{name: c, cluster: {server: "https://a", certificate-authority: missing.crt}}]`, /certificate-authority: cannot read missing\.crt/],
+    [`clusters: [{name: c, cluster: {server: "https://a", certificate-authority-data: ${b64('garbage')}}}]`, /certificate-authority: not a PEM CA bundle/],
+    [
+      `clusters: [{name: c, cluster: {server: "https://a"}}]\nusers: [{name: u, user: {client-certificate-data: ${b64(clientCert)}, client-key-data: ${b64(serverKey)}}}]`,
+      /the client certificate and key cannot be used together/,
+    ],
   ];
   for (const [body, re] of cases) {
     const file = await kubeconfig(body);

@@ -1,10 +1,13 @@
 // The audit webhook backend (--audit-webhook-*): POSTs audit.k8s.io/v1 EventList batches to the
 // receiver named in a kubeconfig file, with retries, throttling and a hard bound on memory.
+import { X509Certificate } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
+import { createSecureContext } from 'node:tls';
 import { parse as parseYaml } from 'yaml';
+import { pemDecodeAll } from '../pki/certs.js';
 import { BatchQueue, DEFAULT_BATCH_OPTIONS, type BatchOptions, type QueuedEvent, RateLimitedReporter, resolveBatchOptions } from './batch.js';
 import type { AuditMetrics } from './metrics.js';
 import type { AuditBackend, AuditBackendStats, AuditEvent, AuditMode } from './types.js';
@@ -168,6 +171,23 @@ export async function loadWebhookKubeconfig(configFile: string): Promise<Webhook
       } catch (err) {
         fail(`${user.path}.tokenFile: cannot read ${tokenFile}: ${(err as Error).message}`);
       }
+    }
+  }
+  // Refuse now what every POST would fail on later (in blocking-strict mode, every request).
+  if (config.ca !== undefined) {
+    const certs = pemDecodeAll(config.ca, 'CERTIFICATE');
+    try {
+      if (certs.length === 0) throw new Error('no PEM certificate found');
+      for (const der of certs) new X509Certificate(der);
+    } catch (err) {
+      fail(`${cluster.path}.certificate-authority: not a PEM CA bundle (${(err as Error).message})`);
+    }
+  }
+  if (config.cert !== undefined && config.key !== undefined) {
+    try {
+      createSecureContext({ cert: config.cert, key: config.key });
+    } catch (err) {
+      fail(`${user?.path ?? 'users'}: the client certificate and key cannot be used together (${(err as Error).message})`);
     }
   }
   return config;
