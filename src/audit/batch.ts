@@ -18,7 +18,7 @@ export interface BatchOptions {
   throttleEnabled: boolean;
 }
 
-/** kube's defaults for the webhook backend; the log backend's differ only in throttleEnabled false. */
+/** kube's defaults for the webhook backend (the log backend's: batches of one, no wait, no throttle). */
 export const DEFAULT_BATCH_OPTIONS: Readonly<BatchOptions> = Object.freeze({
   bufferSize: 10_000,
   maxBatchSize: 400,

@@ -6,29 +6,28 @@ import { goQuote } from '../api/go-quote.js';
 
 export { goQuote };
 
-// Wall-clock nanoseconds at one instant of the monotonic clock, so that process.hrtime values
-// can be turned into timestamps without a system call.
-const ANCHOR_HR = process.hrtime.bigint();
-const ANCHOR_WALL_NS = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
-
-function formatMicros(totalMicros: number): string {
-  const micros = totalMicros % 1_000_000;
-  const seconds = new Date((totalMicros - micros) / 1000).toISOString().slice(0, 19);
-  return `${seconds}.${String(micros).padStart(6, '0')}Z`;
+/**
+ * Now, in microseconds since the epoch: the wall clock's milliseconds (so a clock correction or a
+ * resumed VM is followed at once) with the sub-millisecond digits of the monotonic clock.
+ */
+export function auditNowMicros(): number {
+  return Date.now() * 1000 + (Math.floor(performance.now() * 1000) % 1000);
 }
 
-/**
- * An RFC 3339 UTC timestamp with microseconds (`2026-11-22T10:00:00.123456Z`), the precision of
- * kube's MicroTime. Accepts a Date (millisecond precision), epoch milliseconds (fractions kept),
- * or a `process.hrtime.bigint()` reading; without an argument, now.
- */
-export function auditTimestamp(at?: Date | number | bigint): string {
-  let micros: number;
-  if (at === undefined) micros = Math.floor((performance.timeOrigin + performance.now()) * 1000);
-  else if (typeof at === 'bigint') micros = Number((ANCHOR_WALL_NS + (at - ANCHOR_HR)) / 1000n);
-  else if (typeof at === 'number') micros = Math.round(at * 1000);
-  else micros = at.getTime() * 1000;
-  return formatMicros(micros);
+// Every request formats two or three timestamps: the date and time to the second changes once a
+// second, so it is formatted once a second (toISOString is the costly part).
+let cachedSecond = -1;
+let cachedPrefix = '';
+
+/** RFC 3339 UTC with microseconds, the precision of kube's MicroTime: `2026-11-22T10:00:00.123456Z`. */
+export function formatAuditMicros(us: number): string {
+  const second = Math.floor(us / 1e6);
+  if (second !== cachedSecond) {
+    cachedSecond = second;
+    cachedPrefix = new Date(second * 1000).toISOString().slice(0, 19);
+  }
+  const fraction = String(us - second * 1e6);
+  return `${cachedPrefix}.${'000000'.slice(fraction.length)}${fraction}Z`;
 }
 
 // Go's RFC3339Nano drops trailing zeros of the fraction (and the dot when nothing is left).

@@ -13,8 +13,8 @@ export {
   parseAuditPolicy,
   parseAuditPolicyDocument,
 } from './policy.js';
-export { auditTimestamp, goQuote, legacyFormat, omitManagedFieldsOf } from './event.js';
+export { auditNowMicros, formatAuditMicros, legacyFormat, omitManagedFieldsOf } from './event.js';
 export { type BatchOptions, DEFAULT_BATCH_OPTIONS } from './batch.js';
 export { type LogBackendOptions, createLogBackend } from './log-backend.js';
 export { type WebhookBackendOptions, type WebhookClientConfig, createWebhookBackend, loadWebhookKubeconfig } from './webhook-backend.js';
-export { type AuditMetrics, createAuditMetrics, noopAuditMetrics } from './metrics.js';
+export { type AuditMetrics, createAuditMetrics } from './metrics.js';

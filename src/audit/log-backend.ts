@@ -40,7 +40,8 @@ const PLUGIN = 'log';
 const MB = 1024 * 1024;
 const DEFAULT_MAX_SIZE_MB = 100;
 const REPORT_INTERVAL_MS = 10_000;
-const LOG_BATCH_DEFAULTS: Readonly<BatchOptions> = Object.freeze({ ...DEFAULT_BATCH_OPTIONS, throttleEnabled: false });
+// kube-apiserver's --audit-log-batch-* defaults: batching does not help a local file
+const LOG_BATCH_DEFAULTS: Readonly<BatchOptions> = Object.freeze({ ...DEFAULT_BATCH_OPTIONS, maxBatchSize: 1, maxBatchWaitMs: 0, throttleEnabled: false });
 // Blocking mode has no batch size: one write carries every event waiting for it.
 const BLOCKING_WRITE_MAX_EVENTS = 100_000;
 
@@ -306,11 +307,6 @@ export class RotatingFile implements Sink {
       }
       await fs.rm(f.file, { force: true });
     }
-  }
-
-  /** Resolves when pending backup clean-up and compression are done (for tests and shutdown). */
-  settled(): Promise<void> {
-    return this.#mill;
   }
 
   async close(): Promise<void> {

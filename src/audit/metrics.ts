@@ -15,13 +15,6 @@ export interface AuditMetrics {
   requestRejected?(): void;
 }
 
-/** For tests and for callers that do not export metrics. */
-export const noopAuditMetrics: AuditMetrics = {
-  eventProcessed() {},
-  eventsFailed() {},
-  requestRejected() {},
-};
-
 function counter<L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[]): Counter<L> {
   // A second server built in the same process (tests) reuses the registered counter.
   const existing = registry.getSingleMetric(name);

@@ -490,10 +490,6 @@ class CompiledAuditPolicy implements AuditPolicyEvaluator {
     this.#noMatch = Object.freeze({ level: 'None', omitStages: mergeStages(doc.omitStages), omitManagedFields: doc.omitManagedFields });
   }
 
-  get ruleCount(): number {
-    return this.#rules.length;
-  }
-
   /** The decision objects are shared and frozen: callers must not modify them. */
   evaluate(attrs: AuditAttributes): AuditPolicyDecision {
     const rules = this.#rules;

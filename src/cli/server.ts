@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { DEFAULT_DATA_DIR } from './defaults.js';
 import { DEFAULT_OPTIONS, parseAuthorizationModes, type ServerOptions, type TLSVersionName } from '../server/options.js';
-import { AUDIT_LOG_FORMATS, AUDIT_MODES, DEFAULT_AUDIT_OPTIONS, validateAuditOptions, type AuditBatchOptions, type AuditLogFormat, type AuditModeName, type AuditOptions } from '../server/options.js';
+import { AUDIT_LOG_FORMATS, AUDIT_MODES, DEFAULT_AUDIT_OPTIONS, type AuditBatchOptions, type AuditLogFormat, type AuditModeName, type AuditOptions } from '../server/options.js';
 import { startServer } from '../server/control-plane.js';
 import { parseDuration } from '../pki/index.js';
 
@@ -87,7 +87,7 @@ export function registerServerCommand(program: Command): void {
     .option('--audit-log-mode <mode>', 'blocking (each event written before the request goes on), batch (buffered, asynchronous) or blocking-strict (a request whose RequestReceived event cannot be written fails)', oneOf('--audit-log-mode', AUDIT_MODES), da.logMode)
     .option('--audit-webhook-config-file <file>', 'kubeconfig of a remote audit backend that receives EventList batches')
     .option('--audit-webhook-mode <mode>', 'blocking, batch or blocking-strict', oneOf('--audit-webhook-mode', AUDIT_MODES), da.webhookMode)
-    .option('--audit-webhook-initial-backoff <duration>', 'wait before retrying a failed webhook call (doubles per retry)', duration('--audit-webhook-initial-backoff'), da.webhookInitialBackoffMs)
+    .option('--audit-webhook-initial-backoff <duration>', 'wait before retrying a failed webhook call (1.5 times longer at each retry)', duration('--audit-webhook-initial-backoff'), da.webhookInitialBackoffMs)
     .action(async (o: Record<string, unknown>) => {
       const opts: ServerOptions = {
         dataDir: String(o['dataDir']),
@@ -201,7 +201,7 @@ function auditOptionsFrom(o: Record<string, unknown>): AuditOptions {
       throttleBurst: k('ThrottleBurst') as number,
     };
   };
-  const audit: AuditOptions = {
+  return {
     policyFile: o['auditPolicyFile'] as string | undefined,
     logPath: o['auditLogPath'] as string | undefined,
     logMaxAgeDays: o['auditLogMaxage'] as number,
@@ -216,6 +216,4 @@ function auditOptionsFrom(o: Record<string, unknown>): AuditOptions {
     webhookBatch: batch('webhook'),
     webhookInitialBackoffMs: o['auditWebhookInitialBackoff'] as number,
   };
-  validateAuditOptions(audit);
-  return audit;
 }

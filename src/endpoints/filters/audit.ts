@@ -14,7 +14,7 @@ import type {
   AuditStage,
   AuditUserInfo,
 } from '../../audit/types.js';
-import { omitManagedFieldsOf, type AuditMetrics } from '../../audit/index.js';
+import { auditNowMicros, formatAuditMicros, omitManagedFieldsOf, type AuditMetrics } from '../../audit/index.js';
 import { PATCH_ANNOTATION_PREFIX } from '../../admission/webhook/mutating.js';
 
 export interface AuditFilterOptions {
@@ -37,27 +37,6 @@ const NO_USER: AuditUserInfo = Object.freeze({ username: '' }) as AuditUserInfo;
 /** Webhook patches can carry object contents, so like the objects themselves they need level Request. */
 const PATCH_ANNOTATION = `${PATCH_ANNOTATION_PREFIX}/`;
 const noop = () => undefined;
-
-/** Wall-clock microseconds (the monotonic clock from the process's wall-clock origin). */
-function nowMicros(): number {
-  return Math.floor((performance.timeOrigin + performance.now()) * 1000);
-}
-
-// Every request formats two or three timestamps: the date and time to the second changes once a
-// second, so it is formatted once a second (toISOString is the costly part).
-let cachedSecond = -1;
-let cachedPrefix = '';
-
-/** RFC 3339 UTC with microseconds, as kube's MicroTime: `2026-11-22T10:00:00.123456Z`. */
-function formatMicros(us: number): string {
-  const second = Math.floor(us / 1e6);
-  if (second !== cachedSecond) {
-    cachedSecond = second;
-    cachedPrefix = new Date(second * 1000).toISOString().slice(0, 19);
-  }
-  const fraction = String(us - second * 1e6);
-  return `${cachedPrefix}.${'000000'.slice(fraction.length)}${fraction}Z`;
-}
 
 /**
  * Hands events to the backends: batch ones are not waited for; blocking ones are; a blocking-strict
@@ -148,7 +127,7 @@ class AuditRecord implements RequestAudit {
   private refused = false;
   private omitStages: readonly AuditStage[] = [];
   private omitManagedFields = false;
-  private readonly receivedMicros = nowMicros();
+  private readonly receivedMicros = auditNowMicros();
   private receivedAt: string | undefined;
   private sources: string[] | undefined;
   private objectRef: AuditObjectReference | undefined;
@@ -271,7 +250,7 @@ class AuditRecord implements RequestAudit {
 
   private event(stage: AuditStage, responseStatus?: AuditResponseStatus): AuditEvent {
     const ctx = this.ctx;
-    this.receivedAt ??= formatMicros(this.receivedMicros);
+    this.receivedAt ??= formatAuditMicros(this.receivedMicros);
     this.sources ??= sourceIPs(ctx);
     if (this.objectRef) this.objectRefShared = true;
     let requestObject: unknown;
@@ -296,7 +275,7 @@ class AuditRecord implements RequestAudit {
       requestObject,
       responseObject,
       requestReceivedTimestamp: this.receivedAt,
-      stageTimestamp: formatMicros(nowMicros()),
+      stageTimestamp: formatAuditMicros(auditNowMicros()),
       annotations: this.annotations(),
     };
   }
