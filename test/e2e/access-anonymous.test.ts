@@ -304,6 +304,9 @@ describe('repeated authentication failures from one address are slowed down', ()
     const admin = await b.request('GET', '/api/v1/namespaces');
     assert.equal(admin.status, 200, admin.text);
     assert.ok(admin.json().items.length >= 4);
+    // even when it also carries an Authorization header, from the limited address
+    const adminWithHeader = await b.request('GET', '/api/v1/namespaces', undefined, { Authorization: 'Bearer wrong-token-12' });
+    assert.equal(adminWithHeader.status, 200, adminWithHeader.text);
     // a valid token from another source address is not locked out
     const elsewhere = await rawRequest(`${b.url}/apis/authentication.k8s.io/v1/selfsubjectreviews`, ca, {
       method: 'POST',

@@ -32,7 +32,9 @@ export function authenticationFilter(opts: AuthenticationOptions): Filter {
   return async (ctx, next) => {
     const source = ctx.req.socket.remoteAddress ?? 'unknown';
     const presentsToken = ctx.req.headers.authorization !== undefined;
-    if (presentsToken) opts.limiter?.check(source);
+    // A client certificate the handshake verified authenticates whatever else the request carries:
+    // guessing tokens from the same address must not lock its holder out.
+    if (presentsToken && !ctx.socket.authorized) opts.limiter?.check(source);
     try {
       for (const a of opts.authenticators) {
         const user = await a.authenticate(ctx);
