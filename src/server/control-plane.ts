@@ -80,6 +80,9 @@ export async function startServer(opts: ServerOptions, logger?: Logger): Promise
   }
   const dataDir = path.resolve(opts.dataDir);
   await ensurePrivateDir(dataDir);
+  // first: a bad audit policy or backend refuses start before anything else is set up
+  const metrics = new ServerMetrics();
+  const audit = await buildAudit(opts.audit, dataDir, metrics.registry, { info: (m) => log.info(m), warn: (m) => log.warn(m) });
   const hostForUrl = opts.bindAddress === '0.0.0.0' || opts.bindAddress === '::' ? '127.0.0.1' : opts.bindAddress;
   const serverUrl = `https://${hostForUrl.includes(':') ? `[${hostForUrl}]` : hostForUrl}:${opts.securePort}`;
   const pki = await ensureClusterPki({ dataDir, tlsSans: opts.tlsSans, hostname: os.hostname(), serverUrl, log: (m) => log.info(m) });
@@ -148,8 +151,6 @@ export async function startServer(opts: ServerOptions, logger?: Logger): Promise
   for (const r of reviewResources(authz.authorizer, authn.tokenReviewer, authz.rbac)) virtual.addResource(r);
   const resources = resourceHandler(registries, { bookmarkIntervalMs: opts.watchBookmarkIntervalMs, minRequestTimeoutSeconds: opts.minRequestTimeoutSeconds });
 
-  const metrics = new ServerMetrics();
-  const audit = await buildAudit(opts.audit, dataDir, metrics.registry, { info: (m) => log.info(m), warn: (m) => log.warn(m) });
   if (opts.encryptionProviderConfigAutomaticReload) {
     encryption.watch({
       onReload: (ok, message) => {
