@@ -4,7 +4,7 @@
 import https from 'node:https';
 import { readCreds, startBulwark } from '../test/e2e/harness.js';
 import { DEFAULT_ENABLED_PLUGINS } from '../src/admission/config.js';
-import { call, load } from './load.js';
+import { call, load, mean, median } from './load.js';
 import { measurePodSecurity } from './podsecurity.js';
 import { measureWebhookLatency } from './webhook.js';
 
@@ -70,8 +70,6 @@ export interface AdmissionBenchResult {
   webhook: { p50Ms: number; p99Ms: number };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 export async function measureAdmission(rounds = 5, podsPerRun = 2000): Promise<AdmissionBenchResult> {
   const disableAll = ['--disable-admission-plugins', DEFAULT_ENABLED_PLUGINS.join(',')];

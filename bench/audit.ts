@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { readCreds, startBulwark } from '../test/e2e/harness.js';
-import { call, load } from './load.js';
+import { call, load, mean, median } from './load.js';
 
 export type AuditSetupName = 'off' | 'default' | 'requestResponse';
 
@@ -55,12 +55,6 @@ export interface AuditBenchResult {
   rounds: number;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 export async function measureAudit(rounds = 5, warmup = 2000, count = 3000): Promise<AuditBenchResult> {
   const work = await mkdtemp(path.join(os.tmpdir(), 'bulwark-bench-audit-'));

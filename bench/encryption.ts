@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { readCreds, startBulwark } from '../test/e2e/harness.js';
 import { startKmsPlugin } from '../examples/kms-plugin/plugin.js';
-import { call, load } from './load.js';
+import { call, load, mean, median } from './load.js';
 
 export const PROVIDERS = ['identity', 'aescbc', 'aesgcm', 'secretbox', 'kms'] as const;
 export type BenchProvider = (typeof PROVIDERS)[number];
@@ -71,8 +71,6 @@ export interface EncryptionBenchRow {
   getRatio: number;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 export async function measureEncryption(rounds = 5, count = 4000): Promise<EncryptionBenchRow[]> {
   const work = await mkdtemp(path.join(os.tmpdir(), 'bulwark-bench-enc-'));
