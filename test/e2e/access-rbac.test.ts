@@ -16,28 +16,14 @@ import {
   type BulwarkProcess,
   type HttpResult,
   type KubectlOptions,
-  type KubectlResult,
+  tokenClient,
+  type UserClient,
 } from './harness.js';
 
 const BOB_TOKEN = 'bob-static-token-5f1c0a77d2e94b6f';
 const TOKEN_CSV = `${BOB_TOKEN},bob,bob-uid-1001,"dev,qa"\n`;
 const BOB_GROUPS = '["dev" "qa" "system:authenticated"]';
 
-interface TokenClient {
-  kubectl(args: string[], opts?: KubectlOptions): Promise<KubectlResult>;
-  request(method: string, urlPath: string, body?: unknown, headers?: Record<string, string>): Promise<HttpResult>;
-}
-
-async function tokenClient(b: BulwarkProcess, token: string): Promise<TokenClient> {
-  const ca = await readFile(path.join(b.dataDir, 'ca.crt'), 'utf8');
-  const empty = path.join(b.dataDir, 'empty.kubeconfig');
-  await writeFile(empty, '');
-  return {
-    kubectl: (args, opts) =>
-      runKubectl(empty, ['--server', b.url, '--certificate-authority', path.join(b.dataDir, 'ca.crt'), '--token', token, ...args], { kubeconfig: empty, ...opts }),
-    request: (method, urlPath, body, headers) => httpsRequest(`${b.url}${urlPath}`, method, { ca, body, headers: { Authorization: `Bearer ${token}`, ...headers } }),
-  };
-}
 
 /** A kube-system/bootstrap-token-<id> Secret as kubeadm writes it. */
 function bootstrapSecret(id: string, secret: string, extra: Record<string, string> = {}): Record<string, unknown> {
@@ -69,7 +55,7 @@ function assertUnauthorized(r: HttpResult, what: string): void {
 
 describe('static tokens, bootstrap tokens, escalation prevention and impersonation', () => {
   let b: BulwarkProcess;
-  let bob: TokenClient;
+  let bob: UserClient;
   let tmp: string;
 
   const ok = (args: string[], opts?: KubectlOptions) => b.kubectlOk(args, opts);

@@ -4,39 +4,24 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { SignJWT, createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import {
   eventually,
   startBulwark,
-  runKubectl,
   httpsRequest,
   KUBECTL_127,
   type BulwarkProcess,
   type HttpResult,
   type KubectlOptions,
-  type KubectlResult,
+  tokenClient,
+  type UserClient,
 } from './harness.js';
 
 const FORBIDDEN_SECRETS = 'secrets is forbidden: User "system:serviceaccount:demo:ci" cannot list resource "secrets" in API group "" in the namespace "demo"';
 
 /** Credentials a test user presents, without the admin kubeconfig. */
-interface TokenClient {
-  kubectl(args: string[], opts?: KubectlOptions): Promise<KubectlResult>;
-  request(method: string, urlPath: string, body?: unknown): Promise<HttpResult>;
-}
-
-async function tokenClient(b: BulwarkProcess, token: string): Promise<TokenClient> {
-  const ca = await readFile(path.join(b.dataDir, 'ca.crt'), 'utf8');
-  const empty = path.join(b.dataDir, 'empty.kubeconfig');
-  await writeFile(empty, '');
-  return {
-    kubectl: (args, opts) =>
-      runKubectl(empty, ['--server', b.url, '--certificate-authority', path.join(b.dataDir, 'ca.crt'), '--token', token, ...args], { kubeconfig: empty, ...opts }),
-    request: (method, urlPath, body) => httpsRequest(`${b.url}${urlPath}`, method, { ca, body, headers: { Authorization: `Bearer ${token}` } }),
-  };
-}
 
 /** Retries `fn` until it stops throwing, for caches (RBAC) that catch up shortly after a write. */
 /**
@@ -66,7 +51,7 @@ function assertUnauthorized(r: HttpResult, what: string): void {
 
 describe('service-account tokens with RBAC (kubectl create token, auth can-i, auth whoami)', () => {
   let b: BulwarkProcess;
-  let ci: TokenClient;
+  let ci: UserClient;
   let token: string;
 
   const ok = (args: string[], opts?: KubectlOptions) => b.kubectlOk(args, opts);

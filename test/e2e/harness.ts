@@ -237,7 +237,7 @@ export function bulwarkCli(args: string[]): Promise<{ code: number; stdout: stri
 
 export interface UserClient {
   kubectl(args: string[], opts?: KubectlOptions): Promise<KubectlResult>;
-  request(method: string, urlPath: string, body?: unknown): Promise<HttpResult>;
+  request(method: string, urlPath: string, body?: unknown, headers?: Record<string, string>): Promise<HttpResult>;
 }
 
 /** A client-certificate user made by `bulwark kubeconfig` (no groups: RBAC decides everything). */
@@ -249,6 +249,18 @@ export async function certUser(b: BulwarkProcess, user: string): Promise<UserCli
   return {
     kubectl: (args, opts) => runKubectl(out, args, opts),
     request: (method, urlPath, body) => httpsRequest(`${b.url}${urlPath}`, method, { ...creds, body }),
+  };
+}
+
+/** A user presenting a bearer token (kubectl with an empty kubeconfig, so nothing of the admin's is used). */
+export async function tokenClient(b: BulwarkProcess, token: string): Promise<UserClient> {
+  const caFile = path.join(b.dataDir, 'ca.crt');
+  const ca = await readFile(caFile, 'utf8');
+  const empty = path.join(b.dataDir, 'empty.kubeconfig');
+  await writeFile(empty, '');
+  return {
+    kubectl: (args, opts) => runKubectl(empty, ['--server', b.url, '--certificate-authority', caFile, '--token', token, ...args], { kubeconfig: empty, ...opts }),
+    request: (method, urlPath, body, headers) => httpsRequest(`${b.url}${urlPath}`, method, { ca, body, headers: { Authorization: `Bearer ${token}`, ...headers } }),
   };
 }
 
