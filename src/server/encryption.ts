@@ -8,30 +8,25 @@
 import { watchFile, unwatchFile } from 'node:fs';
 import { resolve } from 'node:path';
 import {
+  ENCRYPTED_PREFIX,
   buildTransformers,
   ensureDefaultEncryptionConfig,
   kmsValueInfo,
   KmsV2Provider,
   loadEncryptionConfiguration,
-  splitResource,
   type EncryptionConfig,
   type KmsProviderConfig,
   type KmsProviderTimings,
   type ProviderConfig,
   type ResourceRule,
 } from '../encryption/index.js';
+import { ruleIndexFor } from '../encryption/rotation.js';
 import { storedKindForKey, storedKinds } from '../api/catalogue.js';
 import type { StoreValueTransformer, TransformerForKey } from '../storage/index.js';
 
 /** The rule that applies to a resource: an exact entry first, then `*.<group>`, then `*.*`. */
 function ruleFor(config: EncryptionConfig, group: string, resource: string): ResourceRule | undefined {
-  const matches = (wanted: (e: { resource: string; group: string }) => boolean) =>
-    config.resources.find((rule) => rule.resources.some((entry) => wanted(splitResource(entry))));
-  return (
-    matches((e) => e.resource === resource && e.group === group) ??
-    matches((e) => e.resource === '*' && e.group === group) ??
-    matches((e) => e.resource === '*' && e.group === '*')
-  );
+  return config.resources[ruleIndexFor(config, group ? `${resource}.${group}` : resource)];
 }
 
 /**
@@ -46,7 +41,7 @@ function writerName(p: ProviderConfig, kmsKeyId: (c: KmsProviderConfig) => strin
 
 /** The provider and key a stored value was written with: from its prefix, and for kms v2 the key id inside. */
 export function storedWith(value: Buffer): string {
-  if (!value.subarray(0, 8).equals(Buffer.from('k8s:enc:'))) return 'identity';
+  if (!value.subarray(0, ENCRYPTED_PREFIX.length).equals(ENCRYPTED_PREFIX)) return 'identity';
   const parts = value.subarray(0, 300).toString('latin1').split(':');
   // k8s:enc:<type>:<version>:<key or provider name>:…
   const name = `${parts[2] ?? '?'}:${parts[4] ?? '?'}`;
