@@ -4,7 +4,7 @@
 import { test, describe, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -201,6 +201,108 @@ describe('SqliteStore writes', () => {
     const err = await rejectsWith(openSqliteStore(join(dir, 'data', 'store.db')), 'internal');
     assert.match(err.message, /in use by another process/);
     await store.create('/k/a', buf('still works'));
+  });
+});
+
+/** Schema 1's layout (what Bulwark wrote before values were stored once), for the upgrade tests. */
+const SCHEMA_1 = `
+CREATE TABLE meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE current (key TEXT PRIMARY KEY, value BLOB NOT NULL, create_rev INTEGER NOT NULL, mod_rev INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE history (rev INTEGER PRIMARY KEY, key TEXT NOT NULL, value BLOB NOT NULL, create_rev INTEGER NOT NULL, prev_rev INTEGER, deleted INTEGER NOT NULL);
+CREATE INDEX history_key_rev ON history (key, rev, deleted);
+PRAGMA user_version = 1;
+`;
+
+/** A schema-1 file: /k/a created at 1 and updated at 3, /k/b created at 2 and deleted at 4, /k/c created at 5. */
+function writeSchema1File(file: string, tamper?: (db: Database.Database) => void): void {
+  const db = new Database(file);
+  db.exec(SCHEMA_1);
+  const h = db.prepare('INSERT INTO history (rev, key, value, create_rev, prev_rev, deleted) VALUES (?, ?, ?, ?, ?, ?)');
+  const c = db.prepare('INSERT INTO current (key, value, create_rev, mod_rev) VALUES (?, ?, ?, ?)');
+  h.run(1, '/k/a', buf('a1'), 1, null, 0);
+  h.run(2, '/k/b', buf('b1'), 2, null, 0);
+  h.run(3, '/k/a', buf('a2'), 1, 1, 0);
+  h.run(4, '/k/b', buf('b1'), 2, 2, 1);
+  h.run(5, '/k/c', buf('c1'), 5, null, 0);
+  c.run('/k/a', buf('a2'), 1, 3);
+  c.run('/k/c', buf('c1'), 5, 5);
+  db.prepare("INSERT INTO meta (name, value) VALUES ('revision', 5)").run();
+  tamper?.(db);
+  db.close();
+}
+
+describe('SqliteStore on disk', () => {
+  test('a value is stored once, however large', async () => {
+    const file = join(dir, 'data', 'store.db');
+    const marker = 'unique-marker-7c1f';
+    const big = buf(marker + 'x'.repeat(5000));
+    const kv = await store.create('/k/big', big);
+    await store.update('/k/big', buf(marker + 'y'.repeat(5000)), kv.modRevision);
+    await store.close();
+    // closing checkpoints the WAL into the file: count the marker in the file's pages
+    const bytes = readFileSync(file);
+    let count = 0;
+    for (let i = bytes.indexOf(marker); i >= 0; i = bytes.indexOf(marker, i + 1)) count++;
+    assert.equal(count, 2, 'two versions, each stored once');
+    store = await openSqliteStore(file);
+    assert.deepEqual((await store.get('/k/big'))?.value, buf(marker + 'y'.repeat(5000)));
+  });
+
+  test('a schema-1 file is upgraded on open with its values, revisions and history intact', async () => {
+    await store.close();
+    const file = join(dir, 'old.db');
+    writeSchema1File(file);
+    store = await openSqliteStore(file);
+    assert.equal(store.currentRevision(), 5);
+    assert.deepEqual((await store.get('/k/a'))?.value, buf('a2'));
+    assert.equal((await store.get('/k/a'))?.createRevision, 1);
+    assert.equal(await store.get('/k/b'), undefined);
+    assert.deepEqual((await store.list('/k/')).items.map((kv) => [kv.key, kv.value.toString(), kv.modRevision]), [['/k/a', 'a2', 3], ['/k/c', 'c1', 5]]);
+    assert.deepEqual((await store.list('/k/', { revision: 2 })).items.map((kv) => kv.value.toString()), ['a1', 'b1']);
+    const w = collectWatch(store, '/k/', 0);
+    await until(() => w.events.length === 5, 'the replayed history');
+    assert.deepEqual(w.events.map((e) => `${e.type}:${e.kv.key}@${e.revision}`), ['put:/k/a@1', 'put:/k/b@2', 'put:/k/a@3', 'delete:/k/b@4', 'put:/k/c@5']);
+    w.watcher.stop();
+    const updated = await store.update('/k/a', buf('a3'), 3);
+    assert.equal(updated.modRevision, 6);
+    await store.close();
+    const db = new Database(file, { readonly: true });
+    try {
+      assert.equal(db.pragma('user_version', { simple: true }), 2);
+      const columns = (db.prepare('PRAGMA table_info(current)').all() as { name: string }[]).map((c) => c.name);
+      assert.deepEqual(columns, ['key', 'create_rev', 'mod_rev']);
+    } finally {
+      db.close();
+    }
+    store = await openSqliteStore(file);
+    assert.deepEqual((await store.get('/k/a'))?.value, buf('a3'));
+  });
+
+  test('a schema-1 file whose current value has no history row is refused and left as it was', async () => {
+    await store.close();
+    const file = join(dir, 'old.db');
+    writeSchema1File(file, (db) => db.prepare('DELETE FROM history WHERE rev = 5').run());
+    const err = await rejectsWith(openSqliteStore(file), 'internal');
+    assert.match(err.message, /cannot upgrade the file to storage schema version 2: 1 current value\(s\) have no matching history row/);
+    const db = new Database(file, { readonly: true });
+    try {
+      assert.equal(db.pragma('user_version', { simple: true }), 1);
+      assert.equal(db.prepare('SELECT count(*) FROM current').pluck().get(), 2);
+    } finally {
+      db.close();
+    }
+    store = await openSqliteStore(join(dir, 'data', 'store.db'));
+  });
+
+  test('a file from a newer schema is refused', async () => {
+    await store.close();
+    const file = join(dir, 'new.db');
+    const db = new Database(file);
+    db.pragma('user_version = 3');
+    db.close();
+    const err = await rejectsWith(openSqliteStore(file), 'internal');
+    assert.match(err.message, /storage schema version 3; this version of Bulwark reads up to 2/);
+    store = await openSqliteStore(join(dir, 'data', 'store.db'));
   });
 });
 

@@ -24,8 +24,11 @@ export interface SqliteStoreOptions {
   compactionIntervalMs?: number;
 }
 
-/** Bumped when the on-disk layout changes; a newer file is refused rather than misread. */
-const SCHEMA_VERSION = 1;
+/**
+ * Bumped when the on-disk layout changes; a newer file is refused rather than misread, an older one
+ * upgraded on open. 2: each value is stored once, in `history`; `current` points at its row.
+ */
+const SCHEMA_VERSION = 2;
 
 /** Bounds one transaction's size (and the time the event loop is blocked committing it). */
 const MAX_BATCH = 1000;
@@ -41,7 +44,6 @@ CREATE TABLE IF NOT EXISTS meta (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS current (
   key        TEXT PRIMARY KEY,
-  value      BLOB NOT NULL,
   create_rev INTEGER NOT NULL,
   mod_rev    INTEGER NOT NULL
 ) WITHOUT ROWID;
@@ -55,6 +57,27 @@ CREATE TABLE IF NOT EXISTS history (
 );
 CREATE INDEX IF NOT EXISTS history_key_rev ON history (key, rev, deleted);
 `;
+
+/*
+ * Schema 1 kept each current value in `current` as well as in `history`. Besides writing every value
+ * twice, that put values of more than about 1 KiB (most pods) on overflow pages, since `current` is a
+ * WITHOUT ROWID table, whose rows SQLite keeps short. Upgrading drops the copy: each current version
+ * has its own history row (compaction only removes superseded and deleted versions), which the
+ * upgrade checks before relying on it.
+ */
+const UPGRADE_FROM_1 = `
+CREATE TABLE current_v2 (
+  key        TEXT PRIMARY KEY,
+  create_rev INTEGER NOT NULL,
+  mod_rev    INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO current_v2 (key, create_rev, mod_rev) SELECT key, create_rev, mod_rev FROM current;
+DROP TABLE current;
+ALTER TABLE current_v2 RENAME TO current;
+`;
+const UNMATCHED_CURRENT_ROWS = `
+SELECT count(*) FROM current c LEFT JOIN history h ON h.rev = c.mod_rev
+ WHERE h.rev IS NULL OR h.key IS NOT c.key OR h.deleted <> 0 OR h.value IS NOT c.value OR h.create_rev IS NOT c.create_rev`;
 
 interface CurrentRow {
   value: Buffer;
@@ -107,11 +130,13 @@ function prepareStatements(db: Database.Database) {
     setMeta: db.prepare<[string, number]>(
       'INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
     ),
-    getCurrent: db.prepare<[string], CurrentRow>('SELECT value, create_rev, mod_rev FROM current WHERE key = ?'),
-    insertCurrent: db.prepare<[string, Buffer, number, number]>(
-      'INSERT INTO current (key, value, create_rev, mod_rev) VALUES (?, ?, ?, ?)',
+    // The current version of a key, its value from the history row it points at (CROSS JOIN keeps
+    // SQLite's loop order: the key's row in `current` first).
+    getCurrent: db.prepare<[string], CurrentRow>(
+      'SELECT h.value, c.create_rev, c.mod_rev FROM current c CROSS JOIN history h ON h.rev = c.mod_rev WHERE c.key = ?',
     ),
-    updateCurrent: db.prepare<[Buffer, number, string]>('UPDATE current SET value = ?, mod_rev = ? WHERE key = ?'),
+    insertCurrent: db.prepare<[string, number, number]>('INSERT INTO current (key, create_rev, mod_rev) VALUES (?, ?, ?)'),
+    updateCurrent: db.prepare<[number, string]>('UPDATE current SET mod_rev = ? WHERE key = ?'),
     deleteCurrent: db.prepare<[string]>('DELETE FROM current WHERE key = ?'),
     insertHistory: db.prepare<[number, string, Buffer, number, number | null, number]>(
       'INSERT INTO history (rev, key, value, create_rev, prev_rev, deleted) VALUES (?, ?, ?, ?, ?, ?)',
@@ -119,10 +144,10 @@ function prepareStatements(db: Database.Database) {
     // Two shapes of each range read: inclusive lower bound (the prefix) or exclusive (startAfter),
     // so that SQLite always gets a single index range.
     listCurrentFrom: db.prepare<[KeyBound, KeyBound, number], KvRow>(
-      'SELECT key, value, create_rev, mod_rev FROM current WHERE key >= ? AND key < ? ORDER BY key LIMIT ?',
+      'SELECT c.key, h.value, c.create_rev, c.mod_rev FROM current c CROSS JOIN history h ON h.rev = c.mod_rev WHERE c.key >= ? AND c.key < ? ORDER BY c.key LIMIT ?',
     ),
     listCurrentAfter: db.prepare<[KeyBound, KeyBound, number], KvRow>(
-      'SELECT key, value, create_rev, mod_rev FROM current WHERE key > ? AND key < ? ORDER BY key LIMIT ?',
+      'SELECT c.key, h.value, c.create_rev, c.mod_rev FROM current c CROSS JOIN history h ON h.rev = c.mod_rev WHERE c.key > ? AND c.key < ? ORDER BY c.key LIMIT ?',
     ),
     countCurrentFrom: db.prepare<[KeyBound, KeyBound], number>(
       'SELECT count(*) FROM current WHERE key >= ? AND key < ?',
@@ -535,8 +560,8 @@ export class SqliteStore implements Store {
         }
         const value = op.value as Buffer;
         rev++;
-        s.insertCurrent.run(op.key, value, rev, rev);
         s.insertHistory.run(rev, op.key, value, rev, null, 0);
+        s.insertCurrent.run(op.key, rev, rev);
         const kv = { key: op.key, value, createRevision: rev, modRevision: rev };
         outcomes.push({ ok: true, kv: { ...kv }, event: { type: 'put', kv, revision: rev } });
         continue;
@@ -559,8 +584,8 @@ export class SqliteStore implements Store {
       rev++;
       if (op.kind === 'update') {
         const value = op.value as Buffer;
-        s.updateCurrent.run(value, rev, op.key);
         s.insertHistory.run(rev, op.key, value, curKv.createRevision, curKv.modRevision, 0);
+        s.updateCurrent.run(rev, op.key);
         const kv = { key: op.key, value, createRevision: curKv.createRevision, modRevision: rev };
         outcomes.push({ ok: true, kv: { ...kv }, event: { type: 'put', kv, prevKv: curKv, revision: rev } });
       } else {
@@ -656,6 +681,17 @@ function sqliteCode(err: unknown): string | undefined {
   return err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
 }
 
+/** Runs inside the opening transaction, so a failed upgrade leaves the file as it was. */
+function upgradeFrom1(db: Database.Database): void {
+  const unmatched = db.prepare(UNMATCHED_CURRENT_ROWS).pluck().get() as number;
+  if (unmatched > 0) {
+    throw new Error(
+      `cannot upgrade the file to storage schema version ${SCHEMA_VERSION}: ${unmatched} current value(s) have no matching history row`,
+    );
+  }
+  db.exec(UPGRADE_FROM_1);
+}
+
 /**
  * Opens (creating if needed) the store in `file`. The directory is created 0700 and the
  * database file (and its WAL) kept 0600. The file is locked for this process alone.
@@ -682,6 +718,7 @@ export async function openSqliteStore(file: string, opts: SqliteStoreOptions = {
       throw new Error(`the file uses storage schema version ${version}; this version of Bulwark reads up to ${SCHEMA_VERSION}`);
     }
     db.transaction(() => {
+      if (version === 1) upgradeFrom1(db!);
       db!.exec(SCHEMA);
       if (version < SCHEMA_VERSION) db!.pragma(`user_version = ${SCHEMA_VERSION}`);
     }).immediate();
