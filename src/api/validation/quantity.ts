@@ -31,8 +31,30 @@ function divAway(n: bigint, d: bigint): bigint {
   return n % d === 0n ? q : n < 0n ? q - 1n : q + 1n;
 }
 
+/**
+ * Parsed quantities by text. A cluster's objects use few distinct quantities and each pod's are
+ * parsed several times on its way in (defaults, validation, LimitRanger, quota), in BigInt
+ * arithmetic. Only short texts are kept and the map is emptied when full, so hostile input cannot
+ * grow it past a few hundred KiB.
+ */
+const memo = new Map<string, ParsedQuantity | null>();
+const MEMO_ENTRIES = 2048;
+const MEMO_TEXT_LENGTH = 40;
+
+/** Callers may change what they get (defaulting rounds it): each gets its own copy of a memoised value. */
 export function parseQuantityExact(input: string | number): ParsedQuantity | undefined {
   const s = typeof input === 'number' ? (Number.isFinite(input) ? numberToString(input) : '') : input;
+  const known = memo.get(s);
+  if (known !== undefined) return known ? { nanos: known.nanos, format: known.format } : undefined;
+  const q = parseText(s);
+  if (s.length <= MEMO_TEXT_LENGTH) {
+    if (memo.size >= MEMO_ENTRIES) memo.clear();
+    memo.set(s, q ? { nanos: q.nanos, format: q.format } : null);
+  }
+  return q;
+}
+
+function parseText(s: string): ParsedQuantity | undefined {
   const m = /^([+-]?)([0-9]*)(?:\.([0-9]*))?(.*)$/.exec(s);
   if (!m) return undefined;
   const [, sign = '', whole = '', frac = '', suffix = ''] = m;
