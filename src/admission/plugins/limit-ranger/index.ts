@@ -1,7 +1,7 @@
 // LimitRanger: a namespace's LimitRanges give containers their default requests and limits (mutating)
 // and bound what containers, pods and claims may ask for (validating), with kube-apiserver's messages.
 import { forbidden, qualifiedResource } from '../../../api/status.js';
-import { canonicalQuantity, formatQuantity, type ParsedQuantity } from '../../../api/validation/quantity.js';
+import { canonicalQuantity, formatQuantity, parseQuantityExact, type ParsedQuantity } from '../../../api/validation/quantity.js';
 import type { AdmissionAttributes, AdmissionLookup, AdmissionPlugin } from '../../types.js';
 import { podAggregate, toResourceList, type ResourceList } from '../resource-quota/usage.js';
 
@@ -24,6 +24,10 @@ interface LimitItem {
   default: Obj;
   defaultRequest: Obj;
   maxLimitRequestRatio: ResourceList;
+  /** The constrained resource names of min, max and maxLimitRequestRatio, each sorted (kube's order of errors). */
+  minNames: string[];
+  maxNames: string[];
+  ratioNames: string[];
 }
 
 /**
@@ -39,14 +43,22 @@ function limitItems(limitRange: Obj): LimitItem[] {
 }
 
 function parseLimitItems(limitRange: Obj): LimitItem[] {
-  return arrOf(objOf(limitRange['spec'])['limits']).map((l) => ({
-    type: String(l['type'] ?? ''),
-    min: toResourceList(l['min']),
-    max: toResourceList(l['max']),
-    default: objOf(l['default']),
-    defaultRequest: objOf(l['defaultRequest']),
-    maxLimitRequestRatio: toResourceList(l['maxLimitRequestRatio']),
-  }));
+  return arrOf(objOf(limitRange['spec'])['limits']).map((l) => {
+    const min = toResourceList(l['min']);
+    const max = toResourceList(l['max']);
+    const maxLimitRequestRatio = toResourceList(l['maxLimitRequestRatio']);
+    return {
+      type: String(l['type'] ?? ''),
+      min,
+      max,
+      default: objOf(l['default']),
+      defaultRequest: objOf(l['defaultRequest']),
+      maxLimitRequestRatio,
+      minNames: Object.keys(min).sort(),
+      maxNames: Object.keys(max).sort(),
+      ratioNames: Object.keys(maxLimitRequestRatio).sort(),
+    };
+  });
 }
 
 const canonical = (v: unknown): unknown => (typeof v === 'string' || typeof v === 'number' ? (canonicalQuantity(v) ?? v) : v);
@@ -184,9 +196,32 @@ function ratioConstraint(type: string, name: string, enforced: ParsedQuantity, r
 
 function checkItem(item: LimitItem, type: string, requests: ResourceList, limits: ResourceList, errs: string[]): void {
   const push = (e: string | undefined) => e !== undefined && errs.push(e);
-  for (const k of Object.keys(item.min).sort()) push(minConstraint(type, k, item.min[k]!, requests, limits));
-  for (const k of Object.keys(item.max).sort()) push(maxConstraint(type, k, item.max[k]!, requests, limits));
-  for (const k of Object.keys(item.maxLimitRequestRatio).sort()) push(ratioConstraint(type, k, item.maxLimitRequestRatio[k]!, requests, limits));
+  for (const k of item.minNames) push(minConstraint(type, k, item.min[k]!, requests, limits));
+  for (const k of item.maxNames) push(maxConstraint(type, k, item.max[k]!, requests, limits));
+  for (const k of item.ratioNames) push(ratioConstraint(type, k, item.maxLimitRequestRatio[k]!, requests, limits));
+}
+
+/** The container's requests and limits of the resources an item constrains (all it reads of them). */
+function constrainedResources(item: LimitItem, container: Obj): { requests: ResourceList; limits: ResourceList } {
+  const res = objOf(container['resources']);
+  const requests = objOf(res['requests']);
+  const limits = objOf(res['limits']);
+  const out = { requests: {} as ResourceList, limits: {} as ResourceList };
+  for (const names of [item.minNames, item.maxNames, item.ratioNames]) {
+    for (const k of names) {
+      const r = requests[k];
+      const l = limits[k];
+      if (!(k in out.requests) && (typeof r === 'string' || typeof r === 'number')) {
+        const q = parseQuantityExact(r);
+        if (q) out.requests[k] = q;
+      }
+      if (!(k in out.limits) && (typeof l === 'string' || typeof l === 'number')) {
+        const q = parseQuantityExact(l);
+        if (q) out.limits[k] = q;
+      }
+    }
+  }
+  return out;
 }
 
 /** Every way a pod breaks one LimitRange, in kube's order. */
@@ -196,8 +231,8 @@ export function podLimitViolations(limitRange: Obj, pod: Obj): string[] {
   for (const item of limitItems(limitRange)) {
     if (item.type === 'Container') {
       for (const c of [...arrOf(spec['containers']), ...arrOf(spec['initContainers'])]) {
-        const res = objOf(c['resources']);
-        checkItem(item, 'Container', toResourceList(res['requests']), toResourceList(res['limits']), errs);
+        const { requests, limits } = constrainedResources(item, c);
+        checkItem(item, 'Container', requests, limits, errs);
       }
     } else if (item.type === 'Pod') {
       checkItem(item, 'Pod', podAggregate(pod, 'requests', { overhead: false }), podAggregate(pod, 'limits', { overhead: false }), errs);
@@ -212,11 +247,11 @@ export function claimLimitViolations(limitRange: Obj, pvc: Obj): string[] {
   const requests = toResourceList(objOf(objOf(pvc['spec'])['resources'])['requests']);
   for (const item of limitItems(limitRange)) {
     if (item.type !== 'PersistentVolumeClaim') continue;
-    for (const k of Object.keys(item.min).sort()) {
+    for (const k of item.minNames) {
       const e = minConstraint('PersistentVolumeClaim', k, item.min[k]!, requests, {});
       if (e) errs.push(e);
     }
-    for (const k of Object.keys(item.max).sort()) {
+    for (const k of item.maxNames) {
       const e = maxRequestConstraint('PersistentVolumeClaim', k, item.max[k]!, requests);
       if (e) errs.push(e);
     }
