@@ -110,6 +110,12 @@ export class GenericRegistry {
   private readonly ipAllocator?: ServiceIPAllocator;
   private lastEvent?: StoreWatchEvent;
   private lastEventObject?: KObject;
+  /**
+   * Objects being created, by storage key, with the bytes written for them. The store delivers a
+   * write's watch event before the writer resumes, so the event can share the created object
+   * (frozen, with its resourceVersion) instead of decoding the bytes just encoded from it.
+   */
+  private readonly creating = new Map<string, { bytes: Buffer; object: KObject }>();
 
   constructor(
     readonly info: ResourceInfo,
@@ -139,7 +145,14 @@ export class GenericRegistry {
    */
   private decodeEvent(ev: StoreWatchEvent): KObject {
     if (this.lastEvent !== ev) {
-      const obj = this.decode(ev.kv);
+      const created = ev.type === 'put' && !ev.prevKv ? this.creating.get(ev.kv.key) : undefined;
+      let obj: KObject;
+      if (created && created.bytes.equals(ev.kv.value)) {
+        obj = created.object;
+        metaOf(obj).resourceVersion = String(ev.kv.modRevision);
+      } else {
+        obj = this.decode(ev.kv);
+      }
       if (ev.type === 'delete') metaOf(obj).resourceVersion = String(ev.revision);
       this.lastEvent = ev;
       this.lastEventObject = deepFreeze(obj);
@@ -422,13 +435,20 @@ export class GenericRegistry {
     if ((opts.dryRun || this.ipAllocator) && (await this.store.get(this.key(namespace, name)))) throw alreadyExists(this.info.group, this.info.resource, name);
     const release = await this.ipAllocator?.allocate(obj, !!opts.dryRun);
     if (opts.dryRun) return obj;
+    const key = this.key(namespace, name);
+    const pending = { bytes: this.encode(obj), object: obj };
+    this.creating.set(key, pending);
     try {
-      const kv = await this.store.create(this.key(namespace, name), this.encode(obj));
-      final.resourceVersion = String(kv.modRevision);
+      const kv = await this.store.create(key, pending.bytes);
+      // the watch event may have frozen the object, already with this resourceVersion
+      const rv = String(kv.modRevision);
+      if (final.resourceVersion !== rv) final.resourceVersion = rv;
       return obj;
     } catch (err) {
       await release?.();
-      this.storeError(err, name);
+      return this.storeError(err, name);
+    } finally {
+      if (this.creating.get(key) === pending) this.creating.delete(key);
     }
   }
 
