@@ -1,10 +1,10 @@
 // Admission benchmarks: pod creates through the whole path with every built-in plugin enabled
-// against the same server with admission disabled (one run, alternated), Pod Security evaluation
-// per pod, and the added latency of a local webhook.
+// against a server with admission disabled (both in one run, loaded in alternating bursts), Pod
+// Security evaluation per pod, and the added latency of a local webhook.
 import https from 'node:https';
 import { readCreds, startBulwark } from '../test/e2e/harness.js';
 import { DEFAULT_ENABLED_PLUGINS } from '../src/admission/config.js';
-import { call, load, mean, median } from './load.js';
+import { call, load } from './load.js';
 import { measurePodSecurity } from './podsecurity.js';
 import { measureWebhookLatency } from './webhook.js';
 
@@ -27,7 +27,13 @@ const pod = (name: string) =>
 
 type Setup = 'plain' | 'policy' | 'quota';
 
-async function podCreates(args: string[], prefix: string, count: number, setup: Setup): Promise<number> {
+interface PodServer {
+  /** Creates `count` pods with 32 clients; the seconds it took. */
+  burst(count: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+async function podServer(args: string[], prefix: string, setup: Setup): Promise<PodServer> {
   const b = await startBulwark({ args });
   try {
     const c = await readCreds(b.kubeconfig);
@@ -40,18 +46,60 @@ async function podCreates(args: string[], prefix: string, count: number, setup: 
     if (setup !== 'plain') await call(agent, `${ns}/bench/limitranges`, 'POST', JSON.stringify({ apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'lr' }, spec: { limits: [{ type: 'Container', max: { memory: '1Gi' }, default: { cpu: '100m' } }] } }));
     if (setup === 'quota') await call(agent, `${ns}/bench/resourcequotas`, 'POST', JSON.stringify({ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'q' }, spec: { hard: { pods: '100000' } } }));
     for (let i = 0; i < 50 && (await call(agent, `${ns}/bench/serviceaccounts/default`, 'GET')).status !== 200; i++) await new Promise((r) => setTimeout(r, 20));
-    const create = (name: string) => async () => {
-      const res = await call(agent, `${ns}/bench/pods`, 'POST', pod(name));
-      if (res.status !== 201) throw new Error(`pod create: ${res.status} ${res.text}`);
+    let n = 0;
+    const burst = async (count: number) => {
+      const r = await load(32, count, async () => {
+        const res = await call(agent, `${ns}/bench/pods`, 'POST', pod(`${prefix}-${n++}`));
+        if (res.status !== 201) throw new Error(`pod create: ${res.status} ${res.text}`);
+      });
+      return count / r.opsPerSec;
     };
-    // warm up first: a fresh server spends its first thousands of requests compiling (JIT) the code
-    // they run, which would otherwise weigh on whichever server runs more code
-    await load(32, 2000, (i) => create(`warmup-${prefix}-${i}`)());
-    const r = await load(32, count, (i) => create(`${prefix}-${i}`)());
-    agent.destroy();
-    return r.opsPerSec;
-  } finally {
+    return {
+      burst,
+      close: async () => {
+        agent.destroy();
+        await b.cleanup();
+      },
+    };
+  } catch (err) {
     await b.cleanup();
+    throw err;
+  }
+}
+
+/**
+ * Pod creates on two servers, one with every default plugin and one with all of them disabled,
+ * both running at once and loaded in turn: after 2,000 warm-up creates each (a fresh server
+ * spends its first thousands of requests compiling the code they run), `rounds` bursts of
+ * `burstSize` creates on each, alternating which goes first. The machine's drift then falls on
+ * both alike; the ratio is of the total times.
+ */
+async function compare(setup: Setup, rounds: number, burstSize: number): Promise<{ withAdmission: number; withoutAdmission: number; ratio: number }> {
+  const disableAll = ['--disable-admission-plugins', DEFAULT_ENABLED_PLUGINS.join(',')];
+  const on = await podServer([], 'a', setup);
+  try {
+    const off = await podServer(disableAll, 'n', setup);
+    try {
+      await on.burst(2000);
+      await off.burst(2000);
+      let tOn = 0;
+      let tOff = 0;
+      for (let round = 0; round < rounds; round++) {
+        if (round % 2 === 0) {
+          tOn += await on.burst(burstSize);
+          tOff += await off.burst(burstSize);
+        } else {
+          tOff += await off.burst(burstSize);
+          tOn += await on.burst(burstSize);
+        }
+      }
+      const total = rounds * burstSize;
+      return { withAdmission: total / tOn, withoutAdmission: total / tOff, ratio: tOff / tOn };
+    } finally {
+      await off.close();
+    }
+  } finally {
+    await on.close();
   }
 }
 
@@ -60,7 +108,7 @@ export interface AdmissionBenchResult {
   plainRatio: number;
   withAdmission: number;
   withoutAdmission: number;
-  /** Median over the rounds of (with / without), each round measured back to back. */
+  /** Creates per second with every plugin over creates per second with none, in one run. */
   ratio: number;
   /** The same with a ResourceQuota in the namespace (every create also commits the quota's usage). */
   withQuota: number;
@@ -70,27 +118,18 @@ export interface AdmissionBenchResult {
   webhook: { p50Ms: number; p99Ms: number };
 }
 
-
-export async function measureAdmission(rounds = 5, podsPerRun = 2000): Promise<AdmissionBenchResult> {
-  const disableAll = ['--disable-admission-plugins', DEFAULT_ENABLED_PLUGINS.join(',')];
-  const runs = { plainWith: [] as number[], plainWithout: [] as number[], withAdmission: [] as number[], withoutAdmission: [] as number[], withQuota: [] as number[], withoutQuota: [] as number[] };
-  // each round measures the pairs back to back, so that the machine's drift falls on both alike
-  for (let round = 0; round < rounds; round++) {
-    runs.plainWith.push(await podCreates([], `pa${round}`, podsPerRun, 'plain'));
-    runs.plainWithout.push(await podCreates(disableAll, `pn${round}`, podsPerRun, 'plain'));
-    runs.withAdmission.push(await podCreates([], `a${round}`, podsPerRun, 'policy'));
-    runs.withoutAdmission.push(await podCreates(disableAll, `n${round}`, podsPerRun, 'policy'));
-    runs.withQuota.push(await podCreates([], `q${round}`, podsPerRun, 'quota'));
-    runs.withoutQuota.push(await podCreates(disableAll, `m${round}`, podsPerRun, 'quota'));
-  }
+export async function measureAdmission(rounds = 10, burstSize = 1000): Promise<AdmissionBenchResult> {
+  const plain = await compare('plain', rounds, burstSize);
+  const policy = await compare('policy', rounds, burstSize);
+  const quota = await compare('quota', rounds, burstSize);
   return {
-    plainRatio: median(runs.plainWith.map((x, i) => x / runs.plainWithout[i]!)),
-    withAdmission: mean(runs.withAdmission),
-    withoutAdmission: mean(runs.withoutAdmission),
-    ratio: median(runs.withAdmission.map((x, i) => x / runs.withoutAdmission[i]!)),
-    withQuota: mean(runs.withQuota),
-    withoutQuota: mean(runs.withoutQuota),
-    quotaRatio: median(runs.withQuota.map((x, i) => x / runs.withoutQuota[i]!)),
+    plainRatio: plain.ratio,
+    withAdmission: policy.withAdmission,
+    withoutAdmission: policy.withoutAdmission,
+    ratio: policy.ratio,
+    withQuota: quota.withAdmission,
+    withoutQuota: quota.withoutAdmission,
+    quotaRatio: quota.ratio,
     podSecurity: measurePodSecurity(),
     webhook: await measureWebhookLatency(),
   };
