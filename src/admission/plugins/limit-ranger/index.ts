@@ -28,6 +28,8 @@ interface LimitItem {
   minNames: string[];
   maxNames: string[];
   ratioNames: string[];
+  /** Every resource name the item constrains, once. */
+  names: string[];
 }
 
 /**
@@ -47,6 +49,9 @@ function parseLimitItems(limitRange: Obj): LimitItem[] {
     const min = toResourceList(l['min']);
     const max = toResourceList(l['max']);
     const maxLimitRequestRatio = toResourceList(l['maxLimitRequestRatio']);
+    const minNames = Object.keys(min).sort();
+    const maxNames = Object.keys(max).sort();
+    const ratioNames = Object.keys(maxLimitRequestRatio).sort();
     return {
       type: String(l['type'] ?? ''),
       min,
@@ -54,9 +59,10 @@ function parseLimitItems(limitRange: Obj): LimitItem[] {
       default: objOf(l['default']),
       defaultRequest: objOf(l['defaultRequest']),
       maxLimitRequestRatio,
-      minNames: Object.keys(min).sort(),
-      maxNames: Object.keys(max).sort(),
-      ratioNames: Object.keys(maxLimitRequestRatio).sort(),
+      minNames,
+      maxNames,
+      ratioNames,
+      names: [...new Set([...minNames, ...maxNames, ...ratioNames])],
     };
   });
 }
@@ -206,22 +212,16 @@ function constrainedResources(item: LimitItem, container: Obj): { requests: Reso
   const res = objOf(container['resources']);
   const requests = objOf(res['requests']);
   const limits = objOf(res['limits']);
-  const out = { requests: {} as ResourceList, limits: {} as ResourceList };
-  for (const names of [item.minNames, item.maxNames, item.ratioNames]) {
-    for (const k of names) {
-      const r = requests[k];
-      const l = limits[k];
-      if (!(k in out.requests) && (typeof r === 'string' || typeof r === 'number')) {
-        const q = parseQuantityExact(r);
-        if (q) out.requests[k] = q;
-      }
-      if (!(k in out.limits) && (typeof l === 'string' || typeof l === 'number')) {
-        const q = parseQuantityExact(l);
-        if (q) out.limits[k] = q;
-      }
+  const pick = (list: Obj): ResourceList => {
+    const out: ResourceList = {};
+    for (const k of item.names) {
+      const v = list[k];
+      const q = typeof v === 'string' || typeof v === 'number' ? parseQuantityExact(v) : undefined;
+      if (q) out[k] = q;
     }
-  }
-  return out;
+    return out;
+  };
+  return { requests: pick(requests), limits: pick(limits) };
 }
 
 /** Every way a pod breaks one LimitRange, in kube's order. */
