@@ -214,7 +214,7 @@ export async function startBulwark(opts: StartOptions = {}): Promise<BulwarkProc
 }
 
 /** Retries `fn` until it stops throwing or the time is up (then its last error is thrown). */
-export async function eventually<T>(fn: () => Promise<T>, timeoutMs = 5000): Promise<T> {
+export async function eventually<T>(fn: () => Promise<T> | T, timeoutMs = 5000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

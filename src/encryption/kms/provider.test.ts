@@ -8,6 +8,7 @@ import { StatusError } from '../../api/status.js';
 import type { KmsProviderConfig } from '../config.js';
 import { ProviderDecryptError } from '../providers.js';
 import { startKmsPlugin } from '../../../examples/kms-plugin/plugin.js';
+import { eventually } from '../../../test/e2e/harness.js';
 import { KmsCallError, type KmsService } from './client.js';
 import { decodeEncryptedObject } from './encrypted-object.js';
 import { type Annotations, EncryptedDEKSourceType, type EncryptResponse, type StatusResponse } from './messages.js';
@@ -76,18 +77,6 @@ function fakeProvider(fake: FakeKms, clock: { now: number }, over: KmsV2Provider
 /** HKDF-Expand written out again here so the test does not trust the module it checks. */
 function expand(prk: Buffer, info: Buffer): Buffer {
   return createHmac('sha256', prk).update(info).update(Buffer.of(1)).digest();
-}
-
-async function eventually(fn: () => Promise<void> | void, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
